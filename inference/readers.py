@@ -1,0 +1,473 @@
+"""Reading input files into paragraphs.
+
+Inputs are streamed line by line, never read whole:
+
+* ``.txt``, ``.md`` and any other text file: each non-empty line is one
+  paragraph; blank lines only separate paragraphs;
+* ``.jsonl`` / ``.json``: one JSON object per line with a text field (and an
+  optional id); a ``.json`` file holding one JSON array of such objects is
+  also accepted and parsed incrementally;
+* ``.csv`` / ``.tsv``: a header row naming a text column (and optionally an
+  id column).
+
+The encoding is detected on the first 64 KB (byte-order marks, strict UTF-8,
+then charset-normalizer restricted to GB18030 and Big5) and the rest of the
+file is decoded incrementally with that codec.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import glob
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+__all__ = [
+    "INPUT_SUFFIXES",
+    "InputError",
+    "Paragraph",
+    "detect_encoding",
+    "expand_inputs",
+    "iter_inputs",
+    "iter_paragraphs",
+    "iter_stdin_paragraphs",
+]
+
+TEXT_SUFFIXES = (".txt", ".md")
+JSON_SUFFIXES = (".jsonl", ".json")
+TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+INPUT_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + tuple(TABLE_DELIMITERS)
+SNIFF_BYTES = 64 * 1024
+STDIN_SOURCE = "<stdin>"
+_GLOB_MAGIC = re.compile(r"[*?[]")
+# A JSON array element larger than this is reported rather than buffered on.
+_MAX_JSON_ELEMENT_CHARS = 64 * 1024 * 1024
+
+
+class InputError(ValueError):
+    """An input that cannot be read; the message names the file (and line)."""
+
+
+@dataclass
+class Paragraph:
+    source: str
+    index: int
+    text: str
+    id: str | None = None
+
+
+# --- encodings ---------------------------------------------------------------
+
+_CODEC_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "cp936": "gb18030",
+    "hz": "gb18030",
+    "gb18030": "gb18030",
+    "big5": "cp950",
+    "cp950": "cp950",
+    "big5hkscs": "big5hkscs",
+    "utf_8": "utf-8",
+    "utf-8": "utf-8",
+    "ascii": "utf-8",
+}
+
+
+def _looks_like_text(text: str) -> bool:
+    """Mostly ASCII, CJK and CJK/full-width punctuation, few control characters."""
+    if not text:
+        return False
+    common = sum(
+        1
+        for ch in text
+        if ch in "\n\r\t"
+        or " " <= ch <= "~"
+        or "\u3000" <= ch <= "\u303f"
+        or "\u3400" <= ch <= "\u9fff"
+        or "\uff00" <= ch <= "\uffef"
+        or "\u2000" <= ch <= "\u206f"
+    )
+    return common >= 0.9 * len(text)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when all NULs sit on one byte parity and the
+    decoded sample reads as (Chinese) text; ``None`` (binary) otherwise."""
+    sample = head[: 4096 - 4096 % 2]
+    if len(sample) < 4:
+        return None
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    for codec, nuls, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if other == 0 and nuls > 0:
+            try:
+                text = sample.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(text):
+                return codec
+    return None
+
+
+def detect_encoding(head: bytes, complete: bool = False) -> str | None:
+    """The codec of a file from its first bytes, or ``None`` for binary data.
+
+    ``complete`` says ``head`` is the whole file (so a multi-byte character
+    cut at its end is an error rather than an artefact of sampling).
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        return _utf16_without_bom(head)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # A cut multi-byte character at the end of the sample would confuse the
+    # detector: cut the sample after its last line break instead (0x0A never
+    # occurs inside a GB18030 or Big5 character).
+    sample = head
+    if not complete and b"\n" in head:
+        sample = head[: head.rindex(b"\n") + 1]
+    # UTF-8 with a few stray bad bytes: many valid multi-byte characters per
+    # invalid one (GB18030 or Big5 text read as UTF-8 gives almost none).
+    decoded = sample.decode("utf-8", errors="replace")
+    bad = decoded.count("\ufffd")
+    good = sum(1 for ch in decoded if ch > "\x7f") - bad
+    if good >= 50 * bad:
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=["gb18030", "big5"]).best()
+    if best is not None:
+        return _CODEC_ALIASES.get(best.encoding.lower(), best.encoding)
+    for codec in ("gb18030", "cp950"):
+        try:
+            sample.decode(codec)
+            return codec
+        except UnicodeDecodeError:
+            continue
+    return "gb18030"  # undecodable bytes become U+FFFD, which cleaning removes
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream that replays already-read bytes before the rest of a file,
+    so detection works on pipes that cannot seek."""
+
+    def __init__(self, head: bytes, rest: BinaryIO, close_rest: bool = True) -> None:
+        self._head = head
+        self._rest = rest
+        self._close_rest = close_rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed and self._close_rest:
+            self._rest.close()
+        super().close()
+
+
+def _text_stream(
+    raw: BinaryIO, name: str, newline: str | None = None, close_raw: bool = True, eager: bool = False
+) -> TextIO:
+    """Decode a binary stream incrementally with its detected codec.
+
+    With ``eager``, detection uses whatever the first read returns instead
+    of waiting for 64 KB (for pipes that deliver lines slowly)."""
+    read1 = getattr(raw, "read1", None)
+    head = read1(SNIFF_BYTES) if eager and read1 is not None else raw.read(SNIFF_BYTES)
+    codec = detect_encoding(head, complete=not eager and len(head) < SNIFF_BYTES)
+    if codec is None:
+        if close_raw:
+            raw.close()
+        raise InputError(f"{name}: binary file, skipped")
+    buffered = io.BufferedReader(_Prefixed(head, raw, close_rest=close_raw))
+    return io.TextIOWrapper(buffered, encoding=codec, errors="replace", newline=newline)
+
+
+def _open_text(path: Path, newline: str | None = None) -> TextIO:
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the wrapper
+    except FileNotFoundError:
+        raise InputError(f"no such file or directory: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as e:
+        raise InputError(f"{path}: {e.strerror or e}") from None
+    return _text_stream(raw, str(path), newline=newline)
+
+
+# --- formats -------------------------------------------------------------------
+
+
+def _iter_lines(stream: Iterable[str], source: str) -> Iterator[Paragraph]:
+    index = 0
+    for line in stream:
+        text = line.rstrip("\r\n")
+        if text.strip():
+            yield Paragraph(source, index, text)
+            index += 1
+
+
+def _record(obj: object, where: str, source: str, index: int, text_field: str, id_field: str) -> Paragraph:
+    if not isinstance(obj, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    if text_field not in obj:
+        raise InputError(f"{where}: missing field {text_field!r}")
+    text = obj[text_field]
+    if not isinstance(text, str):
+        raise InputError(f"{where}: field {text_field!r} is {type(text).__name__}, not a string")
+    ident = obj.get(id_field)
+    return Paragraph(source, index, text, None if ident is None else str(ident))
+
+
+def _iter_json_lines(stream: TextIO, source: str, text_field: str, id_field: str) -> Iterator[Paragraph]:
+    index = 0
+    for lineno, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        if index == 0 and line.lstrip().startswith("["):
+            yield from _iter_json_array(stream, line, lineno, source, text_field, id_field)
+            return
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{source}:{lineno}: malformed JSON: {e.msg} (column {e.colno})") from None
+        yield _record(obj, f"{source}:{lineno}", source, index, text_field, id_field)
+        index += 1
+
+
+def _iter_json_array(
+    stream: TextIO, first: str, lineno: int, source: str, text_field: str, id_field: str
+) -> Iterator[Paragraph]:
+    """Elements of one top-level JSON array, decoded as they complete.
+
+    ``buf[pos:]`` is the text not yet consumed and ``line`` the line number at
+    ``pos``; consumed text is dropped only when more input is read, so long
+    one-line arrays are not copied once per element.
+    """
+    decoder = json.JSONDecoder()
+    buf = first[first.index("[") + 1 :]
+    pos = 0
+    line = lineno
+    index = 0
+    eof = False
+
+    def advance(to: int) -> None:
+        nonlocal pos, line
+        line += buf.count("\n", pos, to)
+        pos = to
+
+    def where(at: int) -> str:
+        return f"{source}:{line + buf.count(chr(10), pos, at)}"
+
+    while True:
+        skip = pos
+        while skip < len(buf) and (buf[skip].isspace() or (buf[skip] == "," and index > 0)):
+            skip += 1
+        advance(skip)
+        if pos < len(buf) and buf[pos] == "]":
+            if buf[pos + 1 :].strip() or any(rest.strip() for rest in stream):
+                raise InputError(f"{where(pos)}: malformed JSON: extra data after the array")
+            return
+        if pos < len(buf):
+            try:
+                obj, end = decoder.raw_decode(buf, pos)
+            except json.JSONDecodeError as e:
+                if e.pos < len(buf.rstrip()) or eof:  # not merely cut at the end of what was read
+                    raise InputError(f"{where(e.pos)}: malformed JSON: {e.msg}") from None
+            else:
+                yield _record(obj, where(pos), source, index, text_field, id_field)
+                index += 1
+                advance(end)
+                continue
+        elif eof:
+            raise InputError(f"{source}:{line}: malformed JSON: unterminated array")
+        buf = buf[pos:]
+        pos = 0
+        if len(buf) > _MAX_JSON_ELEMENT_CHARS:
+            raise InputError(f"{source}:{line}: JSON array element too large")
+        more = stream.readline()
+        if more:
+            buf += more
+        else:
+            eof = True
+
+
+def _iter_table(stream: TextIO, source: str, delimiter: str, text_field: str, id_field: str) -> Iterator[Paragraph]:
+    reader = csv.reader(stream, delimiter=delimiter)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        columns = [h.strip().lstrip("\ufeff") for h in header]
+        if text_field not in columns:
+            shown = ", ".join(repr(c) for c in columns[:20])
+            raise InputError(f"{source}:{reader.line_num}: missing column {text_field!r} (columns: {shown})")
+        text_at = columns.index(text_field)
+        id_at = columns.index(id_field) if id_field in columns else None
+        index = 0
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) <= text_at:
+                raise InputError(
+                    f"{source}:{reader.line_num}: row has {len(row)} fields, missing column {text_field!r}"
+                )
+            ident = row[id_at] if id_at is not None and id_at < len(row) else None
+            yield Paragraph(source, index, row[text_at], ident if ident else None)
+            index += 1
+    except csv.Error as e:
+        raise InputError(f"{source}:{reader.line_num}: malformed {delimiter!r}-separated row: {e}") from None
+
+
+def _raise_csv_field_limit() -> None:
+    limit = sys.maxsize
+    while True:  # the C long behind the limit is 32-bit on some platforms
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:
+            limit //= 2
+
+
+def iter_paragraphs(path: Path, text_field: str = "text", id_field: str = "id") -> Iterator[Paragraph]:
+    """Paragraphs of one input file, streamed.
+
+    Raises :class:`InputError` (message ``"{path}:{lineno}: reason"``) for a
+    malformed JSON line, a line that is not an object, a missing text field or
+    column, and (``"{path}: binary file, skipped"``) for binary data.
+    """
+    path = Path(path)
+    source = str(path)
+    suffix = path.suffix.lower()
+    if suffix in TABLE_DELIMITERS:
+        _raise_csv_field_limit()
+        with _open_text(path, newline="") as stream:
+            yield from _iter_table(stream, source, TABLE_DELIMITERS[suffix], text_field, id_field)
+    elif suffix in JSON_SUFFIXES:
+        with _open_text(path) as stream:
+            yield from _iter_json_lines(stream, source, text_field, id_field)
+    else:
+        with _open_text(path) as stream:
+            yield from _iter_lines(stream, source)
+
+
+def iter_stdin_paragraphs(stream: TextIO | BinaryIO | None = None) -> Iterator[Paragraph]:
+    """Standard input as plain text: each non-empty line is a paragraph, with
+    source ``"<stdin>"``. Binary streams (or text streams with a binary
+    ``buffer``, like :data:`sys.stdin`) get the same encoding detection as
+    files."""
+    stream = sys.stdin if stream is None else stream
+    raw = getattr(stream, "buffer", None)
+    if raw is None and isinstance(stream, (io.RawIOBase, io.BufferedIOBase)):
+        raw = stream
+    if raw is None:  # a text stream such as io.StringIO
+        yield from _iter_lines(stream, STDIN_SOURCE)  # type: ignore[arg-type]
+        return
+    # the caller's stream stays open
+    with _text_stream(raw, STDIN_SOURCE, close_raw=False, eager=True) as text:
+        yield from _iter_lines(text, STDIN_SOURCE)
+
+
+def iter_inputs(
+    inputs: Iterable[Path | str], text_field: str = "text", id_field: str = "id", stdin: TextIO | None = None
+) -> Iterator[Paragraph]:
+    """Paragraphs of every input of :func:`expand_inputs`, in order."""
+    for item in inputs:
+        if item == "-":
+            yield from iter_stdin_paragraphs(stdin)
+        else:
+            yield from iter_paragraphs(Path(item), text_field=text_field, id_field=id_field)
+
+
+# --- input specs ---------------------------------------------------------------
+
+
+def _scan_dir(root: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            p = Path(dirpath) / name
+            if not name.startswith(".") and p.suffix.lower() in INPUT_SUFFIXES and p.is_file():
+                found.append(p)
+    return sorted(found, key=lambda p: p.relative_to(root).parts)
+
+
+def expand_inputs(specs: list[str]) -> list[Path | str]:
+    """Resolve command-line input specs into files (and ``"-"`` for stdin).
+
+    A file is taken as given; a directory contributes its ``.txt``, ``.md``,
+    ``.jsonl``, ``.json``, ``.csv`` and ``.tsv`` files, recursively, sorted,
+    hidden files and folders skipped; a pattern with ``*``, ``?`` or ``[`` is
+    globbed (``**`` recursive). Duplicates are dropped, first occurrence wins.
+    Raises :class:`InputError` for a path that does not exist, a pattern that
+    matches nothing, or a directory without input files.
+    """
+    out: list[Path | str] = []
+    seen: set[object] = set()
+
+    def add(item: Path | str) -> None:
+        key = item if isinstance(item, str) else item.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+
+    def add_dir(path: Path, spec: str) -> None:
+        files = _scan_dir(path)
+        if not files:
+            kinds = ", ".join(INPUT_SUFFIXES)
+            raise InputError(f"{spec}: directory has no input files ({kinds})")
+        for f in files:
+            add(f)
+
+    for spec in specs:
+        if spec == "-":
+            add("-")
+            continue
+        path = Path(spec).expanduser()
+        if path.is_dir():
+            add_dir(path, spec)
+        elif path.exists():
+            add(path)
+        elif _GLOB_MAGIC.search(spec):
+            matches = [Path(m) for m in sorted(glob.glob(os.path.expanduser(spec), recursive=True))]
+            if not matches:
+                raise InputError(f"no such file or directory: {spec}")
+            files = [m for m in matches if m.is_file()]
+            dirs = [m for m in matches if m.is_dir() and _scan_dir(m)]
+            if not files and not dirs:
+                raise InputError(f"{spec}: pattern matches no input files")
+            for match in matches:
+                if match in dirs:
+                    add_dir(match, str(match))
+                elif match in files:
+                    add(match)
+        else:
+            raise InputError(f"no such file or directory: {spec}")
+    return out

@@ -1,0 +1,122 @@
+"""The full ``envtag`` command: tagging (from envtag.cli) plus training,
+evaluation, pretraining and annotation tools. Heavy imports happen inside the
+commands so that ``envtag tag`` starts fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from envtag.cli import app, fail, run_guarded
+
+labels_app = typer.Typer(help="Annotation files and the taxonomy.", no_args_is_help=True)
+app.add_typer(labels_app, name="labels")
+
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a config key: key=value (repeatable).")]
+DebugOpt = Annotated[bool, typer.Option(help="Show tracebacks.")]
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Option("--config", "-c", help="YAML training config.")],
+    overrides: SetOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Fine-tune a tagger from annotated paragraphs and save it with thresholds and metrics."""
+
+    def go():
+        from .config import load_config
+        from .finetune import train as run
+
+        cfg = load_config(config, overrides)
+        run(cfg, log=lambda m: typer.echo(m, err=True))
+
+    run_guarded(go, debug)
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", "-d", help="Annotated JSONL file.")],
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model directory (default: shipped).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for JSON and Markdown reports.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Per-label P/R/F1, micro/macro-F1 and exact match of a model on a file."""
+
+    def go():
+        from envtag.scoring import to_markdown
+
+        from .evaluation import evaluate_model
+
+        if not data.exists():
+            fail(f"data file {data} does not exist")
+        report = evaluate_model(model, data, out)
+        typer.echo(to_markdown(report, title=f"{data.name}"))
+
+    run_guarded(go, debug)
+
+
+@app.command()
+def pretrain(
+    config: Annotated[Path, typer.Option("--config", "-c", help="YAML pretraining config.")],
+    overrides: SetOpt = None,
+    prepare_only: Annotated[bool, typer.Option(help="Only clean and tokenise the corpus.")] = False,
+    resume: Annotated[bool, typer.Option("--resume/--restart", help="Continue from the last checkpoint.")] = True,
+    debug: DebugOpt = False,
+) -> None:
+    """Masked-LM pretraining of a compact Chinese BERT on the domain corpus."""
+
+    def go():
+        from .config import load_config
+        from .pretrain import PretrainConfig, prepare
+        from .pretrain import train as run
+
+        cfg = load_config(config, overrides, cls=PretrainConfig)
+        log = lambda m: typer.echo(m, err=True)  # noqa: E731
+        data = Path(cfg.output_dir) / "data" / "corpus.npz"
+        if not data.exists() or not resume:
+            from .weak import make_weak_labeler
+
+            labeler = make_weak_labeler(cfg.weak_annotated) if cfg.weak_epochs > 0 else None
+            log(f"prepared {prepare(cfg, weak_labeler=labeler)}")
+        if not prepare_only:
+            log(f"encoder saved to {run(cfg, resume=resume, log=log)}")
+
+    run_guarded(go, debug)
+
+
+@labels_app.command("validate")
+def labels_validate(files: Annotated[list[Path], typer.Argument(help="Annotation JSONL files.")]) -> None:
+    """Check annotation files against the taxonomy: unknown labels, duplicates, empty text."""
+    from .annotations import validate_file
+
+    bad = 0
+    for f in files:
+        problems = validate_file(f)
+        for p in problems:
+            typer.echo(p, err=True)
+        bad += len(problems)
+        typer.echo(f"{f}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    if bad:
+        raise typer.Exit(1)
+
+
+@labels_app.command("show")
+def labels_show() -> None:
+    """Print the taxonomy: ids, names and definitions in model order."""
+    from envtag.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    typer.echo(f"taxonomy version {tax.version}")
+    for i, lab in enumerate(tax.labels):
+        typer.echo(f"{i}  {lab.id:<12} {lab.zh:<8} {lab.definition}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

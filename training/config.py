@@ -1,0 +1,99 @@
+"""Training configuration: a plain dataclass read from YAML, with
+``--set key=value`` overrides from the command line (values parsed as YAML)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from envtag.errors import ConfigError
+
+
+@dataclass
+class TrainConfig:
+    train_files: list[str] = field(default_factory=list)
+    dev_file: str = ""
+    output_dir: str = "runs/model"
+    # Encoder to start from: a local directory or a hub id. Empty = random
+    # init from `model_config` with a character vocabulary built from the
+    # training texts (tests, and the "no pretraining" baseline).
+    base_model: str = ""
+    model_config: dict[str, Any] = field(default_factory=dict)
+    seed: int = 42
+    max_length: int = 256
+    learning_rate: float = 1e-4
+    num_epochs: float = 10
+    batch_size: int = 32
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    early_stopping_patience: int = 3
+    pos_weight: bool = True
+    max_pos_weight: float = 10.0
+    tune_thresholds: bool = True
+    # Extra evaluation sets reported in the model card (not used for selection).
+    report_files: list[str] = field(default_factory=list)
+
+    def validate(self) -> None:
+        if not self.train_files:
+            raise ConfigError("config: train_files is empty; list at least one annotated JSONL file")
+        if not self.dev_file:
+            raise ConfigError("config: dev_file is required (used for early stopping and thresholds)")
+        for f in [*self.train_files, self.dev_file, *self.report_files]:
+            if not Path(f).exists():
+                raise ConfigError(f"config: data file {f} does not exist; fix the path in the config or with --set")
+        if not self.base_model and not self.model_config:
+            raise ConfigError("config: set base_model (a directory or hub id) or model_config (random init)")
+        checks = [
+            (self.learning_rate > 0, "learning_rate must be > 0"),
+            (self.num_epochs > 0, "num_epochs must be > 0"),
+            (self.batch_size >= 1, "batch_size must be >= 1"),
+            (16 <= self.max_length <= 4096, "max_length must be between 16 and 4096"),
+            (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
+            (self.early_stopping_patience >= 0, "early_stopping_patience must be >= 0"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise ConfigError(f"config: {msg}")
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r}: expected key=value")
+    key, value = item.split("=", 1)
+    return key.strip(), yaml.safe_load(value)
+
+
+def load_config(path: str | Path | None, overrides: list[str] | None = None, cls=TrainConfig):
+    raw: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise ConfigError(f"config file {p} does not exist")
+        try:
+            raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config file {p} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+        if not isinstance(raw, dict):
+            raise ConfigError(f"config file {p} must be a mapping of keys to values")
+    for item in overrides or []:
+        key, value = parse_override(item)
+        raw[key] = value
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(names))
+    if unknown:
+        raise ConfigError(f"unknown config keys: {', '.join(unknown)} (known: {', '.join(sorted(names))})")
+    try:
+        cfg = cls(**raw)
+    except TypeError as exc:
+        raise ConfigError(f"invalid config: {exc}") from exc
+    for f in dataclasses.fields(cls):
+        value = getattr(cfg, f.name)
+        if f.type in ("float", float) and isinstance(value, int) and not isinstance(value, bool):
+            setattr(cfg, f.name, float(value))
+        elif f.type in ("float", float, "int", int) and not isinstance(value, int | float):
+            raise ConfigError(f"config: {f.name} must be a number, got {value!r}")
+    return cfg

@@ -1,0 +1,42 @@
+"""``envtag evaluate``: score a saved model on an annotated file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from envtag.scoring import score, to_markdown
+from envtag.tagger import Tagger
+
+from .annotations import load_examples
+
+
+def evaluate_model(model: str | None, data: str | Path, out_dir: str | Path | None = None) -> dict:
+    """Per-label P/R/F1, micro/macro-F1 and exact match on the content
+    paragraphs of ``data`` (non-content lines are checked separately: the
+    tagger should skip them)."""
+    tagger = Tagger.from_pretrained(model)
+    examples = load_examples(data)
+    preds = tagger.predict([e.text for e in examples], evidence=False)
+    content = [(e, p) for e, p in zip(examples, preds, strict=True) if e.content]
+    labels = tagger.labels
+    y = np.asarray([[int(lab in e.labels) for lab in labels] for e, _ in content])
+    yhat = np.asarray([[int(lab in p.labels) for lab in labels] for _, p in content])
+    report = score(y, yhat, labels)
+    non_content = [(e, p) for e, p in zip(examples, preds, strict=True) if not e.content]
+    report["data"] = str(data)
+    report["model"] = tagger.source
+    report["non_content"] = {
+        "total": len(non_content),
+        "skipped": sum(1 for _, p in non_content if p.skipped),
+    }
+    report["content_wrongly_skipped"] = sum(1 for _, p in content if p.skipped)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        stem = Path(data).stem
+        (out / f"{stem}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+        (out / f"{stem}.md").write_text(to_markdown(report, title=f"{stem} — {tagger.source}"), encoding="utf-8")
+    return report

@@ -1,0 +1,378 @@
+"""Masked-language-model pretraining of a compact Chinese BERT from scratch.
+
+Two stages, both resumable from checkpoints written every few minutes:
+
+1. ``prepare``: clean the corpus exactly as at prediction time, build a
+   character vocabulary, and write the token stream (uint16) plus paragraph
+   offsets and optional weak label targets to ``<output_dir>/data``. This is
+   CPU work done once; the arrays travel to a GPU machine easily.
+2. ``train``: MLM on packed sequences, then (optionally) an intermediate
+   multi-label stage on weakly labelled corpus paragraphs, which gives the
+   encoder task signal that 3k annotated paragraphs cannot.
+
+Whole-word masking is not used: the vocabulary is character-level and Chinese
+word segmentation would add a dependency (jieba) for a gain that, for a model
+this small, we have not measured.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class PretrainConfig:
+    corpus: list[str] = field(default_factory=list)
+    extra_texts: list[str] = field(default_factory=list)
+    output_dir: str = "runs/pretrain"
+    seed: int = 42
+    vocab_min_count: int = 5
+    vocab_max_size: int = 6000
+    hidden_size: int = 256
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    intermediate_size: int = 1024
+    seq_len: int = 256
+    mlm_probability: float = 0.15
+    batch_size: int = 64
+    learning_rate: float = 5e-4
+    weight_decay: float = 0.01
+    warmup_steps: int = 500
+    max_steps: int = 20000
+    time_budget_minutes: float = 0.0  # 0 = no limit; otherwise stop MLM when spent
+    eval_every: int = 500
+    save_every_minutes: float = 5.0
+    heldout_fraction: float = 0.01
+    weak_epochs: float = 0.0  # epochs of weak-label training after MLM (0 = off)
+    weak_learning_rate: float = 2e-4
+    weak_batch_size: int = 64
+    weak_time_budget_minutes: float = 0.0
+    weak_annotated: list[str] = field(default_factory=list)  # teacher data for weak labels
+
+
+# --------------------------------------------------------------------- prepare
+
+
+def prepare(cfg: PretrainConfig, weak_labeler=None) -> Path:
+    """Clean + tokenise the corpus into ``output_dir/data``; return that path."""
+    from .corpus import iter_corpus_paragraphs
+    from .vocab import build_vocab, save_tokenizer
+
+    out = Path(cfg.output_dir) / "data"
+    out.mkdir(parents=True, exist_ok=True)
+    docs: list[str] = []
+    paras: list[str] = []
+    for path in list(cfg.corpus) + list(cfg.extra_texts):
+        for doc_id, text in iter_corpus_paragraphs(path):
+            docs.append(f"{Path(path).name}:{doc_id}")
+            paras.append(text)
+    vocab = build_vocab(paras, cfg.vocab_min_count, cfg.vocab_max_size)
+    tok = save_tokenizer(vocab, Path(cfg.output_dir) / "tokenizer", model_max_length=cfg.seq_len)
+    sep = tok.sep_token_id
+    ids_list = tok(paras, add_special_tokens=False)["input_ids"]
+    lengths = np.array([len(x) + 1 for x in ids_list], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    stream = np.empty(int(offsets[-1]), dtype=np.uint16)
+    for i, ids in enumerate(ids_list):
+        stream[offsets[i] : offsets[i + 1] - 1] = ids
+        stream[offsets[i + 1] - 1] = sep
+    # Held-out documents (whole documents, so no paragraph leaks).
+    rng = random.Random(cfg.seed)
+    doc_names = sorted(set(docs))
+    held = set(rng.sample(doc_names, max(1, int(len(doc_names) * cfg.heldout_fraction))))
+    heldout = np.array([d in held for d in docs], dtype=bool)
+    arrays = {"stream": stream, "offsets": offsets, "heldout": heldout}
+    if weak_labeler is not None:
+        arrays["weak"] = np.asarray(weak_labeler(paras), dtype=np.float16)
+    np.savez(out / "corpus.npz", **arrays)
+    meta = {
+        "paragraphs": len(paras),
+        "tokens": int(stream.size),
+        "documents": len(doc_names),
+        "heldout_documents": len(held),
+        "vocab_size": len(vocab),
+        "unk_rate": float((stream == tok.unk_token_id).mean()),
+        "sources": _hash_files(list(cfg.corpus) + list(cfg.extra_texts)),
+    }
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
+    return out
+
+
+def _hash_files(paths: list[str]) -> dict[str, str]:
+    import hashlib
+
+    out = {}
+    for p in paths:
+        h = hashlib.sha256()
+        with open(p, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        out[str(p)] = h.hexdigest()
+    return out
+
+
+# ----------------------------------------------------------------------- train
+
+
+def _lr(peak: float, step: int, warmup: int, max_steps: int, start: float, budget_minutes: float) -> float:
+    """Linear warm-up, then cosine decay over whichever runs out first: the
+    step budget or the time budget (so a time-boxed run still anneals)."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    frac = (step - warmup) / max(1, max_steps - warmup)
+    if budget_minutes:
+        frac = max(frac, (time.time() - start) / 60 / budget_minutes)
+    return peak * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
+
+
+def _set_seed(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _mask(batch, tok_ids: dict, vocab_size: int, p: float, gen):
+    """BERT masking: of the chosen positions 80% [MASK], 10% random, 10% kept."""
+    import torch
+
+    labels = batch.clone()
+    special = (batch == tok_ids["pad"]) | (batch == tok_ids["cls"]) | (batch == tok_ids["sep"])
+    prob = torch.full(batch.shape, p, device=batch.device)
+    prob.masked_fill_(special, 0.0)
+    chosen = torch.bernoulli(prob, generator=gen).bool()
+    labels[~chosen] = -100
+    inputs = batch.clone()
+    replace = torch.bernoulli(torch.full(batch.shape, 0.8, device=batch.device), generator=gen).bool() & chosen
+    inputs[replace] = tok_ids["mask"]
+    rand = torch.bernoulli(torch.full(batch.shape, 0.5, device=batch.device), generator=gen).bool() & chosen & ~replace
+    inputs[rand] = torch.randint(5, vocab_size, batch.shape, device=batch.device, generator=gen)[rand]
+    return inputs, labels
+
+
+def _packed_sequences(stream: np.ndarray, offsets: np.ndarray, mask: np.ndarray, seq_len: int, cls_id: int):
+    """Concatenate the selected paragraphs and cut into [CLS] + (seq_len-1) rows."""
+    parts = [stream[offsets[i] : offsets[i + 1]] for i in np.flatnonzero(mask)]
+    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint16)
+    body = seq_len - 1
+    n = flat.size // body
+    rows = flat[: n * body].reshape(n, body).astype(np.int64)
+    return np.concatenate([np.full((n, 1), cls_id, dtype=np.int64), rows], axis=1)
+
+
+def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
+    """Run MLM (and the weak-label stage if configured); return the encoder dir."""
+    import torch
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+
+    _set_seed(cfg.seed)
+    root = Path(cfg.output_dir)
+    data = np.load(root / "data" / "corpus.npz")
+    tok = BertTokenizerFast.from_pretrained(root / "tokenizer")
+    ids = {"pad": tok.pad_token_id, "cls": tok.cls_token_id, "sep": tok.sep_token_id, "mask": tok.mask_token_id}
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    train_rows = torch.from_numpy(
+        _packed_sequences(data["stream"], data["offsets"], ~data["heldout"], cfg.seq_len, ids["cls"])
+    )
+    held_rows = torch.from_numpy(
+        _packed_sequences(data["stream"], data["offsets"], data["heldout"], cfg.seq_len, ids["cls"])
+    )[:2048]
+    if device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        train_rows = train_rows.to(device)
+    log(f"device={device} train_rows={len(train_rows)} heldout_rows={len(held_rows)} vocab={len(tok)}")
+
+    bert_cfg = BertConfig(
+        vocab_size=len(tok),
+        hidden_size=cfg.hidden_size,
+        num_hidden_layers=cfg.num_hidden_layers,
+        num_attention_heads=cfg.num_attention_heads,
+        intermediate_size=cfg.intermediate_size,
+        max_position_embeddings=cfg.seq_len,
+        pad_token_id=ids["pad"],
+    )
+    ckpt_dir = root / "checkpoint"
+    state_file = ckpt_dir / "trainer_state.pt"
+    model = BertForMaskedLM(bert_cfg)
+    if resume and state_file.exists():
+        model = BertForMaskedLM.from_pretrained(ckpt_dir)
+    model.to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    step = 0
+    gen = torch.Generator(device=device)
+    gen.manual_seed(cfg.seed)
+    if resume and state_file.exists():
+        state = torch.load(state_file, map_location=device, weights_only=False)
+        opt.load_state_dict(state["optimizer"])
+        step = state["step"]
+        gen.set_state(state["generator"].cpu() if device == "cpu" else state["generator"])
+        log(f"resumed at step {step}")
+
+    def lr_at(s: int) -> float:
+        return _lr(cfg.learning_rate, s, cfg.warmup_steps, cfg.max_steps, start, cfg.time_budget_minutes)
+
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu", enabled=False)
+    )
+    history_file = root / "mlm_log.jsonl"
+    start = time.time()
+    last_save = time.time()
+    order_rng = np.random.default_rng(cfg.seed + step)
+    perm = order_rng.permutation(len(train_rows))
+    pos = (step * cfg.batch_size) % len(train_rows)
+    model.train()
+    while step < cfg.max_steps:
+        if cfg.time_budget_minutes and (time.time() - start) / 60 > cfg.time_budget_minutes:
+            log(f"time budget spent at step {step}")
+            break
+        if pos + cfg.batch_size > len(perm):
+            perm = order_rng.permutation(len(train_rows))
+            pos = 0
+        sel = torch.from_numpy(perm[pos : pos + cfg.batch_size]).to(train_rows.device)
+        batch = train_rows[sel].to(device, non_blocking=True)
+        pos += cfg.batch_size
+        inputs, labels = _mask(batch, ids, len(tok), cfg.mlm_probability, gen)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
+        with autocast:
+            loss = model(input_ids=inputs, attention_mask=(batch != ids["pad"]).long(), labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        if step % cfg.eval_every == 0 or step == cfg.max_steps:
+            ppl = _heldout_perplexity(model, held_rows, ids, len(tok), cfg, device, autocast)
+            rec = {"step": step, "loss": float(loss), "heldout_ppl": ppl, "minutes": (time.time() - start) / 60}
+            log(json.dumps(rec))
+            with open(history_file, "a") as fh:
+                fh.write(json.dumps(rec) + "\n")
+        if (time.time() - last_save) / 60 > cfg.save_every_minutes:
+            _save_checkpoint(model, tok, opt, step, gen, ckpt_dir)
+            last_save = time.time()
+    _save_checkpoint(model, tok, opt, step, gen, ckpt_dir)
+    encoder_dir = root / "encoder"
+    _save_encoder(model, tok, encoder_dir, cfg, step)
+    if cfg.weak_epochs > 0 and "weak" in data.files:
+        weak_dir = root / "encoder-weak"
+        weak_stage(cfg, encoder_dir, data, weak_dir, device, log)
+    return encoder_dir
+
+
+def _heldout_perplexity(model, rows, ids, vocab_size, cfg, device, autocast) -> float:
+    import torch
+
+    gen = torch.Generator(device=device)
+    gen.manual_seed(1234)
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(rows), 256):
+            batch = rows[i : i + 256].to(device)
+            inputs, labels = _mask(batch, ids, vocab_size, cfg.mlm_probability, gen)
+            with autocast:
+                loss = model(input_ids=inputs, attention_mask=(batch != ids["pad"]).long(), labels=labels).loss
+            n = int((labels != -100).sum())
+            total += float(loss) * n
+            count += n
+    model.train()
+    return math.exp(total / max(1, count))
+
+
+def _save_checkpoint(model, tok, opt, step, gen, ckpt_dir: Path) -> None:
+    """Atomic: write to a sibling temp dir, then rename over the old one."""
+    import shutil
+
+    import torch
+
+    tmp = ckpt_dir.with_name(ckpt_dir.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    model.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    torch.save({"optimizer": opt.state_dict(), "step": step, "generator": gen.get_state()}, tmp / "trainer_state.pt")
+    old = ckpt_dir.with_name(ckpt_dir.name + ".old")
+    if ckpt_dir.exists():
+        os.replace(ckpt_dir, old)
+    os.replace(tmp, ckpt_dir)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _save_encoder(model, tok, out: Path, cfg: PretrainConfig, step: int) -> None:
+    """The encoder without the MLM head, in fp16: what fine-tuning starts from."""
+    import copy
+
+    bert = copy.deepcopy(model.bert).half()
+    bert.save_pretrained(out)
+    tok.save_pretrained(out)
+    (out / "pretrain_config.json").write_text(json.dumps({**asdict(cfg), "steps": step}, indent=2))
+
+
+def weak_stage(cfg: PretrainConfig, encoder_dir: Path, data, out: Path, device: str, log=print) -> None:
+    """Multi-label training on corpus paragraphs with soft weak targets."""
+    import torch
+    from transformers import BertForSequenceClassification, BertTokenizerFast
+
+    tok = BertTokenizerFast.from_pretrained(encoder_dir)
+    weak = torch.from_numpy(data["weak"].astype(np.float32))
+    n_labels = weak.shape[1]
+    model = BertForSequenceClassification.from_pretrained(
+        encoder_dir, num_labels=n_labels, problem_type="multi_label_classification", torch_dtype=torch.float32
+    ).to(device)
+    stream, offsets = data["stream"], data["offsets"]
+    keep = np.flatnonzero(~data["heldout"])
+    rng = np.random.default_rng(cfg.seed)
+    positive = data["weak"][keep].max(axis=1) >= 0.3
+    pos_pool, neg_pool = keep[positive], keep[~positive]
+    if len(pos_pool) == 0 or len(neg_pool) == 0:
+        pos_pool = neg_pool = keep
+    steps = int(cfg.weak_epochs * 2 * len(pos_pool) / cfg.weak_batch_size)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.weak_learning_rate, weight_decay=0.01)
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu", enabled=False)
+    )
+    body = cfg.seq_len - 2
+    start = time.time()
+    model.train()
+    for step in range(steps):
+        if cfg.weak_time_budget_minutes and (time.time() - start) / 60 > cfg.weak_time_budget_minutes:
+            log(f"weak stage: time budget spent at step {step}/{steps}")
+            break
+        # Half the batch from paragraphs some teacher thinks carry a label:
+        # the corpus is mostly off-topic and would otherwise teach "no label".
+        half = cfg.weak_batch_size // 2
+        idx = np.concatenate([rng.choice(pos_pool, half), rng.choice(neg_pool, cfg.weak_batch_size - half)])
+        seqs = [stream[offsets[i] : offsets[i + 1] - 1][:body].astype(np.int64) for i in idx]
+        width = max(len(s) for s in seqs) + 2
+        batch = np.full((len(seqs), width), tok.pad_token_id, dtype=np.int64)
+        for r, s in enumerate(seqs):
+            batch[r, 0] = tok.cls_token_id
+            batch[r, 1 : len(s) + 1] = s
+            batch[r, len(s) + 1] = tok.sep_token_id
+        x = torch.from_numpy(batch).to(device)
+        y = weak[idx].to(device)
+        with autocast:
+            logits = model(input_ids=x, attention_mask=(x != tok.pad_token_id).long()).logits
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        for g in opt.param_groups:
+            g["lr"] = _lr(cfg.weak_learning_rate, step, steps // 20, steps, start, cfg.weak_time_budget_minutes)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        if step % 500 == 0:
+            log(json.dumps({"weak_step": step, "of": steps, "loss": float(loss)}))
+    bert = model.bert.half()
+    bert.save_pretrained(out)
+    tok.save_pretrained(out)
+    (out / "pretrain_config.json").write_text(json.dumps({**asdict(cfg), "weak_steps": steps}, indent=2))
