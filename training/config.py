@@ -92,8 +92,18 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None, cls
         raise ConfigError(f"invalid config: {exc}") from exc
     for f in dataclasses.fields(cls):
         value = getattr(cfg, f.name)
-        if f.type in ("float", float) and isinstance(value, int) and not isinstance(value, bool):
-            setattr(cfg, f.name, float(value))
-        elif f.type in ("float", float, "int", int) and not isinstance(value, int | float):
+        if f.type not in ("float", float, "int", int):
+            continue
+        if isinstance(value, str):  # YAML reads "5e-5" (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                raise ConfigError(f"config: {f.name} must be a number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"config: {f.name} must be a number, got {value!r}")
+        if f.type in ("int", int):
+            if value != int(value):
+                raise ConfigError(f"config: {f.name} must be a whole number, got {value!r}")
+            value = int(value)
+        setattr(cfg, f.name, float(value) if f.type in ("float", float) else value)
     return cfg

@@ -199,6 +199,7 @@ def train(cfg: TrainConfig, log=print) -> Path:
         disable_tqdm=True,
         train_sampling_strategy="group_by_length",
         dataloader_num_workers=0,
+        dataloader_pin_memory=False,
     )
     trainer = WeightedTrainer(
         model=model,

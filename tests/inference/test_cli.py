@@ -1,0 +1,124 @@
+"""The CLI through typer's runner, with the tiny model."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from envtag.training.cli import app
+
+runner = CliRunner()
+
+
+def _records(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_tag_seeds_accounts_for_every_paragraph(tmp_path, tiny_model, SHARED, seeds_gold):  # noqa: N803
+    out = tmp_path / "out.jsonl"
+    res = runner.invoke(app, ["tag", str(SHARED / "seeds"), "-o", str(out), "--model", str(tiny_model)])
+    assert res.exit_code == 0, res.output
+    recs = _records(out)
+    assert len(recs) == 58
+    gold_texts = [g["text"] for g in seeds_gold]
+    assert [r["text"] for r in recs] == gold_texts  # all paragraphs, in order
+    skipped = [r for r in recs if r["skipped"]]
+    assert len(skipped) == 10
+    assert {r["text"] for r in skipped} == {g["text"] for g in seeds_gold if not g["content"]}
+    for r in recs:
+        assert set(r) >= {"source", "index", "id", "text", "labels", "scores", "skipped"}
+        assert (r["skipped"] is None) == bool(r["scores"])
+    assert "58 paragraphs, 48 tagged, 10 skipped" in res.stderr
+
+
+def test_jsonl_ids_come_back_and_csv_output(tmp_path, tiny_model):
+    src = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "a-1", "text": "加强大气污染防治"},
+        {"id": 7, "text": "编辑：张三"},
+        {"id": "z", "text": "推进污水处理"},
+    ]
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    res = runner.invoke(app, ["tag", str(src), "-o", str(out), "-m", str(tiny_model)])
+    assert res.exit_code == 0, res.output
+    assert [r["id"] for r in _records(out)] == ["a-1", "7", "z"]
+    out_csv = tmp_path / "out.csv"
+    res = runner.invoke(app, ["tag", str(src), "-o", str(out_csv), "-m", str(tiny_model)])
+    assert res.exit_code == 0, res.output
+    table = list(csv.DictReader(io.StringIO(out_csv.read_text(encoding="utf-8"))))
+    assert [row["id"] for row in table] == ["a-1", "7", "z"]
+    assert table[1]["skipped"] == "byline"
+    assert "score_air" in table[0]
+
+
+def test_stdin_to_stdout(tiny_model):
+    res = runner.invoke(app, ["tag", "-", "-m", str(tiny_model)], input="加强大气污染防治\n\n推进污水处理\n")
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [r["source"] for r in recs] == ["<stdin>", "<stdin>"]
+    assert [r["index"] for r in recs] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["tag", "no/such/file.txt"], 2, "no such file"),
+        (["tag", "x.txt", "-o", "out.xlsx"], 2, ".jsonl or .csv"),
+        (["tag", "x.txt", "-m", "no/such/model/dir"], 3, "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(tmp_path, monkeypatch, args, code, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.txt").write_text("加强大气污染防治\n", encoding="utf-8")
+    res = runner.invoke(app, args)
+    assert res.exit_code == code
+    assert message in res.stderr
+    assert "Traceback" not in res.output
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_labels_validate(tmp_path, SHARED):  # noqa: N803
+    res = runner.invoke(app, ["labels", "validate", str(SHARED / "data" / "seeds_gold.jsonl")])
+    assert res.exit_code == 0 and "OK" in res.stdout
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "labels": ["noise"]}\n', encoding="utf-8")
+    res = runner.invoke(app, ["labels", "validate", str(bad)])
+    assert res.exit_code == 1
+    assert f"{bad}:1: unknown label 'noise'" in res.stderr
+
+
+def test_train_then_evaluate_through_the_cli(tmp_path, SHARED):  # noqa: N803
+    from model_fixture import write_tiny_data
+
+    train, dev = write_tiny_data(tmp_path, SHARED)
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(
+        f"train_files: [{train}]\ndev_file: {dev}\noutput_dir: {tmp_path / 'm'}\n"
+        "model_config: {hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32}\n"
+        "max_length: 64\nnum_epochs: 1\nearly_stopping_patience: 0\n",
+        encoding="utf-8",
+    )
+    res = runner.invoke(app, ["train", "--config", str(cfg), "--set", "learning_rate=0.002"])
+    assert res.exit_code == 0, res.output
+    settings = json.loads((tmp_path / "m" / "envtag.json").read_text())
+    assert settings["extra"]["training_config"]["learning_rate"] == 0.002
+    res = runner.invoke(
+        app, ["evaluate", "--model", str(tmp_path / "m"), "--data", str(dev), "--out", str(tmp_path / "rep")]
+    )
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "rep" / "dev.json").read_text())
+    assert {"per_label", "micro_f1", "macro_f1", "exact_match"} <= set(report)
+    assert (tmp_path / "rep" / "dev.md").exists()
+
+
+def test_train_with_bad_config_is_one_line(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("train_files: [nope.jsonl]\ndev_file: nope.jsonl\nbase_model: x\n")
+    res = runner.invoke(app, ["train", "--config", str(cfg)])
+    assert res.exit_code == 2
+    assert "does not exist" in res.stderr and "Traceback" not in res.output

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+
+from envtag.errors import ConfigError
+from envtag.training.config import TrainConfig, load_config
+from envtag.training.pretrain import PretrainConfig
+
+
+def test_yaml_with_overrides(tmp_path):
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text("train_files: [a.jsonl]\ndev_file: b.jsonl\nlearning_rate: 0.001\nnum_epochs: 3\n")
+    cfg = load_config(cfg_file, ["learning_rate=5e-5", "batch_size=8", "model_config={hidden_size: 16}"])
+    assert isinstance(cfg, TrainConfig)
+    assert cfg.learning_rate == pytest.approx(5e-5)
+    assert cfg.batch_size == 8
+    assert cfg.model_config == {"hidden_size": 16}
+    assert cfg.num_epochs == 3.0
+
+
+def test_unknown_key_names_the_known_ones(tmp_path):
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text("learning_rat: 0.1\n")
+    with pytest.raises(ConfigError, match="unknown config keys: learning_rat"):
+        load_config(cfg_file)
+
+
+def test_bad_values_and_files(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("learning_rate: [1, 2\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="key=value"):
+        load_config(None, ["learning_rate"])
+    with pytest.raises(ConfigError, match="must be a number"):
+        load_config(None, ["learning_rate=fast"])
+
+
+def test_validate_checks_paths_and_ranges(tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"text": "x", "labels": []}\n')
+    cfg = TrainConfig(train_files=[str(data)], dev_file=str(data), model_config={"hidden_size": 8})
+    cfg.validate()
+    cfg.learning_rate = -1
+    with pytest.raises(ConfigError, match="learning_rate"):
+        cfg.validate()
+    cfg = TrainConfig(train_files=[str(tmp_path / "nope.jsonl")], dev_file=str(data), base_model="x")
+    with pytest.raises(ConfigError, match="does not exist"):
+        cfg.validate()
+
+
+def test_pretrain_config_loads_through_same_path(tmp_path):
+    cfg = load_config(None, ["hidden_size=64", "seq_len=128"], cls=PretrainConfig)
+    assert cfg.hidden_size == 64 and cfg.seq_len == 128
