@@ -252,7 +252,12 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
         step += 1
         if step % cfg.eval_every == 0 or step == cfg.max_steps:
             ppl = _heldout_perplexity(model, held_rows, ids, len(tok), cfg, device, autocast)
-            rec = {"step": step, "loss": float(loss), "heldout_ppl": ppl, "minutes": (time.time() - start) / 60}
+            rec = {
+                "step": step,
+                "loss": float(loss.detach()),
+                "heldout_ppl": ppl,
+                "minutes": (time.time() - start) / 60,
+            }
             log(json.dumps(rec))
             with open(history_file, "a") as fh:
                 fh.write(json.dumps(rec) + "\n")

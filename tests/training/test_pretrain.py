@@ -1,0 +1,70 @@
+"""Pretraining end to end on a tiny corpus: prepare, MLM, resume, weak stage."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from envtag.training.pretrain import PretrainConfig, prepare, train
+from envtag.training.vocab import build_vocab, save_tokenizer
+
+
+def test_vocab_tokenizer_round_trip(tmp_path):
+    from transformers import BertTokenizerFast
+
+    vocab = build_vocab(["加强大气污染防治，PM2.5浓度下降", "推进VOCs治理"], min_count=1)
+    save_tokenizer(vocab, tmp_path / "tok")
+    tok = BertTokenizerFast.from_pretrained(tmp_path / "tok")
+    assert len(tok) == len(vocab)  # transformers 5 would give 5 tokens with vocab_file=
+    ids = tok("加强PM2.5治理VOCs", add_special_tokens=False)["input_ids"]
+    assert tok.unk_token_id not in ids
+
+
+def _corpus(tmp_path):
+    docs = []
+    for i in range(30):
+        text = "\n".join(
+            [f"第{i}号文件：加强大气污染防治，推进清洁取暖。", "開展入河排污口排查整治(jian)，加強(qiáng)水質監測。"]
+        )
+        docs.append({"id": f"d{i}", "text": text})
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs), encoding="utf-8")
+    return path
+
+
+def test_prepare_train_resume_and_weak_stage(tmp_path):
+    cfg = PretrainConfig(
+        corpus=[str(_corpus(tmp_path))],
+        output_dir=str(tmp_path / "run"),
+        vocab_min_count=1,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        seq_len=32,
+        batch_size=4,
+        max_steps=6,
+        warmup_steps=2,
+        eval_every=3,
+        heldout_fraction=0.1,
+        weak_epochs=1,
+        weak_batch_size=4,
+    )
+    data_dir = prepare(cfg, weak_labeler=lambda paras: np.ones((len(paras), 6)) * 0.5)
+    meta = json.loads((data_dir / "meta.json").read_text())
+    assert meta["paragraphs"] == 60 and meta["unk_rate"] == 0.0
+    enc = train(cfg, resume=True, log=lambda m: None)
+    assert (enc / "model.safetensors").exists() and (tmp_path / "run" / "encoder-weak").exists()
+    log = [json.loads(line) for line in (tmp_path / "run" / "mlm_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [3, 6] and all(r["heldout_ppl"] > 1 for r in log)
+    cfg.max_steps = 9
+    cfg.weak_epochs = 0
+    messages = []
+    train(cfg, resume=True, log=messages.append)
+    assert any("resumed at step 6" in m for m in messages)
+    # The encoder loads as a classifier starting point.
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(enc, num_labels=6)
+    assert model.config.vocab_size == meta["vocab_size"]
