@@ -83,57 +83,106 @@ def resolve_model(model: str | Path | None) -> str:
     raise ModelError(f"model directory {model} does not exist; pass --model DIR with a trained model")
 
 
-class Tagger:
-    """Owns a model, its tokenizer and its settings, and predicts."""
+def _local_dir(location: str) -> str:
+    """A local directory for a model: itself, or a hub snapshot."""
+    if Path(location).exists():
+        return location
+    try:
+        from huggingface_hub import snapshot_download
 
-    def __init__(self, model, tokenizer, settings: TaggerSettings, source: str) -> None:
-        self.model = model
-        self.tokenizer = tokenizer
+        return snapshot_download(location)
+    except Exception as exc:  # network, auth and not-found errors differ by version
+        raise ModelError(
+            f"cannot load '{location}': it is not a local directory and the Hugging Face Hub "
+            "could not be reached (offline?) or has no such model; pass a local model directory"
+        ) from exc
+
+
+def _read_settings(location: str) -> TaggerSettings:
+    import json
+
+    config = Path(location) / "config.json"
+    if not (Path(location) / SETTINGS_FILE).exists():
+        raise ModelError(
+            f"{location} has no {SETTINGS_FILE}; it is not an envtag model (train one with `envtag train`)"
+        )
+    try:
+        id2label = json.loads(config.read_text(encoding="utf-8"))["id2label"]
+        settings = TaggerSettings.load(location)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"model at {location} is corrupt or incomplete: bad config.json or {SETTINGS_FILE}") from exc
+    labels = [id2label[str(i)] for i in range(len(id2label))]
+    if settings.labels != labels:
+        raise ModelError(
+            f"{location}: {SETTINGS_FILE} labels {settings.labels} differ from config.json id2label {labels}; "
+            "retrain or fix the model directory"
+        )
+    return settings
+
+
+def _read_tokenizer(location: str):
+    from tokenizers import Tokenizer
+
+    path = Path(location) / "tokenizer.json"
+    try:
+        tok = Tokenizer.from_file(str(path))
+    except Exception as exc:
+        raise ModelError(f"model at {location} has no readable tokenizer.json ({exc})") from exc
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+class Tagger:
+    """Owns a tokenizer, a scoring backend and the model's settings, and predicts."""
+
+    def __init__(self, tokenizer, scorer, settings: TaggerSettings, source: str) -> None:
+        self.tokenizer = tokenizer  # a `tokenizers.Tokenizer`
+        self.scorer = scorer
         self.settings = settings
         self.source = source
         self.labels = list(settings.labels)
         self._thresholds = np.array([settings.thresholds.get(lab, 0.5) for lab in self.labels], dtype=np.float32)
+        self.cls_id = tokenizer.token_to_id("[CLS]")
+        self.sep_id = tokenizer.token_to_id("[SEP]")
+        self.pad_id = tokenizer.token_to_id("[PAD]")
 
     # ------------------------------------------------------------ loading
     @classmethod
-    def from_pretrained(cls, model: str | Path | None = None, device: str = "cpu") -> Tagger:
-        location = resolve_model(model)
+    def from_pretrained(
+        cls, model: str | Path | None = None, backend: str = "auto", device: str = "cpu", threads: int | None = None
+    ) -> Tagger:
+        """Load an envtag model directory (or hub id, with a network).
+
+        ``backend``: ``auto`` uses the ONNX file in the directory when there is
+        one and onnxruntime is installed, else PyTorch; ``onnx`` or ``torch``
+        force one."""
+        from .backends import OrtScorer, TorchScorer, onnx_file
+
+        if backend not in ("auto", "onnx", "torch"):
+            raise ModelError(f"unknown backend {backend!r}; use auto, onnx or torch")
+        location = _local_dir(resolve_model(model))
+        settings = _read_settings(location)
+        tokenizer = _read_tokenizer(location)
+        onnx_path = onnx_file(location)
+        use_onnx = backend == "onnx" or (backend == "auto" and onnx_path is not None and device == "cpu")
         try:
-            import torch
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-            torch.set_num_threads(max(1, min(os.cpu_count() or 1, 4)))
-            tokenizer = AutoTokenizer.from_pretrained(location)
-            tokenizer.model_max_length = 1 << 30  # we window long paragraphs ourselves
-            net = AutoModelForSequenceClassification.from_pretrained(location, dtype=torch.float32)
-        except OSError as exc:
-            if not Path(location).exists():
-                raise ModelError(
-                    f"cannot load '{location}': it is not a local directory and the Hugging Face Hub "
-                    "could not be reached (offline?); pass a local model directory"
-                ) from exc
-            raise ModelError(f"cannot load model from {location}: {str(exc).splitlines()[0]}") from exc
-        except Exception as exc:  # safetensors, json and config errors have no common base
+            if use_onnx:
+                if onnx_path is None:
+                    raise ModelError(f"{location} has no ONNX file; run `envtag export --model {location}`")
+                try:
+                    scorer = OrtScorer(onnx_path, threads=threads)
+                except ImportError:
+                    if backend == "onnx":
+                        raise ModelError("onnxruntime is not installed; pip install onnxruntime") from None
+                    scorer = TorchScorer(location, device=device, threads=threads)
+            else:
+                scorer = TorchScorer(location, device=device, threads=threads)
+        except ModelError:
+            raise
+        except Exception as exc:  # safetensors, onnx and config errors have no common base
             raise ModelError(f"model at {location} is corrupt or incomplete: {str(exc).splitlines()[0]}") from exc
-        net.eval().to(device)
-        settings = cls._settings_for(location, net)
-        return cls(net, tokenizer, settings, location)
-
-    @staticmethod
-    def _settings_for(location: str, net) -> TaggerSettings:
-        id2label = {int(k): v for k, v in net.config.id2label.items()}
-        labels = [id2label[i] for i in range(len(id2label))]
-        if Path(location, SETTINGS_FILE).exists():
-            settings = TaggerSettings.load(location)
-            if settings.labels != labels:
-                raise ModelError(
-                    f"{location}: envtag.json labels {settings.labels} differ from config.json id2label {labels}; "
-                    "retrain or fix the model directory"
-                )
-            return settings
-        raise ModelError(
-            f"{location} has no {SETTINGS_FILE}; it is not an envtag model (train one with `envtag train`)"
-        )
+        return cls(tokenizer, scorer, settings, location)
 
     # --------------------------------------------------------- prediction
     @property
@@ -141,29 +190,24 @@ class Tagger:
         return self.settings.max_length - 2
 
     def _encode(self, texts: list[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
-        enc = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
-        return list(zip(enc["input_ids"], enc["offset_mapping"], strict=True))
+        encs = self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        return [(e.ids, e.offsets) for e in encs]
 
     def _score(self, sequences: list[list[int]], batch_size: int) -> np.ndarray:
-        """Sigmoid scores for token-id sequences (each ≤ window budget)."""
-        import torch
-
-        cls_id, sep_id, pad_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
+        """Sigmoid scores for token-id sequences (each ≤ window budget),
+        batched by length so padding stays small; order is restored."""
         out = np.zeros((len(sequences), len(self.labels)), dtype=np.float32)
         order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-        with torch.inference_mode():
-            for b in range(0, len(order), batch_size):
-                idx = order[b : b + batch_size]
-                width = max(len(sequences[i]) for i in idx) + 2
-                ids = np.full((len(idx), width), pad_id, dtype=np.int64)
-                for r, i in enumerate(idx):
-                    seq = sequences[i]
-                    ids[r, 0] = cls_id
-                    ids[r, 1 : len(seq) + 1] = seq
-                    ids[r, len(seq) + 1] = sep_id
-                x = torch.from_numpy(ids)
-                logits = self.model(input_ids=x, attention_mask=(x != pad_id).long()).logits
-                out[idx] = torch.sigmoid(logits.float()).numpy()
+        for b in range(0, len(order), batch_size):
+            idx = order[b : b + batch_size]
+            width = max(len(sequences[i]) for i in idx) + 2
+            ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
+            for r, i in enumerate(idx):
+                seq = sequences[i]
+                ids[r, 0] = self.cls_id
+                ids[r, 1 : len(seq) + 1] = seq
+                ids[r, len(seq) + 1] = self.sep_id
+            out[idx] = self.scorer(ids, (ids != self.pad_id).astype(np.int64))
         return out
 
     def predict(self, texts: Sequence[str], batch_size: int = 32, evidence: bool = True) -> list[Prediction]:

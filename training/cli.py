@@ -87,6 +87,26 @@ def pretrain(
     run_guarded(go, debug)
 
 
+@app.command()
+def export(
+    model: Annotated[Path, typer.Option("--model", "-m", help="Model directory to export.")],
+    keep_fp32: Annotated[bool, typer.Option(help="Keep the fp32 ONNX file beside the int8 one.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write an int8 dynamically quantised ONNX model next to the weights (used by `envtag tag`)."""
+
+    def go():
+        import logging
+
+        from .export import export_onnx
+
+        logging.getLogger().setLevel(logging.ERROR)
+        for path in export_onnx(model, keep_fp32=keep_fp32):
+            typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+    run_guarded(go, debug)
+
+
 @labels_app.command("validate")
 def labels_validate(files: Annotated[list[Path], typer.Argument(help="Annotation JSONL files.")]) -> None:
     """Check annotation files against the taxonomy: unknown labels, duplicates, empty text."""

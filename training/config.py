@@ -34,6 +34,9 @@ class TrainConfig:
     pos_weight: bool = True
     max_pos_weight: float = 10.0
     tune_thresholds: bool = True
+    # Weights are stored in this dtype (float16 halves the size; the tagger
+    # always computes in float32). Thresholds are tuned after the cast.
+    save_dtype: str = "float16"
     # Extra evaluation sets reported in the model card (not used for selection).
     report_files: list[str] = field(default_factory=list)
 
@@ -54,6 +57,7 @@ class TrainConfig:
             (16 <= self.max_length <= 4096, "max_length must be between 16 and 4096"),
             (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
             (self.early_stopping_patience >= 0, "early_stopping_patience must be >= 0"),
+            (self.save_dtype in ("float16", "float32"), "save_dtype must be float16 or float32"),
         ]
         for ok, msg in checks:
             if not ok:

@@ -222,6 +222,8 @@ def train(cfg: TrainConfig, log=print) -> Path:
     stage = work / "model"
     trainer.model.config.id2label = dict(enumerate(labels))
     trainer.model.config.label2id = {lab: i for i, lab in enumerate(labels)}
+    if cfg.save_dtype == "float16":
+        trainer.model.half()
     trainer.save_model(str(stage))
     tokenizer.save_pretrained(stage)
     settings = TaggerSettings(
