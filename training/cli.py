@@ -123,6 +123,63 @@ def labels_validate(files: Annotated[list[Path], typer.Argument(help="Annotation
         raise typer.Exit(1)
 
 
+@labels_app.command("stats")
+def labels_stats(
+    file: Annotated[Path, typer.Argument(help="Annotation JSONL file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Label counts, co-occurrence and paragraph lengths of an annotation file."""
+
+    def go():
+        import json
+
+        from .annotation_stats import stats
+
+        s = stats(file)
+        if as_json:
+            typer.echo(json.dumps(s, ensure_ascii=False, indent=2))
+            return
+        typer.echo(
+            f"{s['file']}: {s['paragraphs']} paragraphs, {s['content']} content "
+            f"({s['label_free']} label-free), {s['non_content']} non-content"
+        )
+        labels = s["cooccurrence"]["labels"]
+        typer.echo("label          count  " + " ".join(f"{lab[:5]:>5}" for lab in labels))
+        for lab, row in zip(labels, s["cooccurrence"]["matrix"], strict=True):
+            typer.echo(f"{lab:<14} {s['labels'][lab]:>5}  " + " ".join(f"{v:>5}" for v in row))
+        lc = s["length_chars"]
+        typer.echo(
+            f"length (chars): mean {lc['mean']:.0f}, median {lc['median']:.0f}, p90 {lc['p90']:.0f}, max {lc['max']}"
+        )
+        typer.echo(f"labels per paragraph: {s['labels_per_paragraph']}")
+
+    run_guarded(go, debug)
+
+
+@labels_app.command("agreement")
+def labels_agreement(
+    file_a: Annotated[Path, typer.Argument(help="Annotator A (reference).")],
+    file_b: Annotated[Path, typer.Argument(help="Annotator B.")],
+    debug: DebugOpt = False,
+) -> None:
+    """Per-label Cohen's kappa and F1 between two annotators' files."""
+
+    def go():
+        from .annotation_stats import agreement
+
+        r = agreement(file_a, file_b)
+        typer.echo(f"{r['paragraphs']} shared paragraphs (only in A: {r['only_in_a']}, only in B: {r['only_in_b']})")
+        typer.echo("label          kappa     F1")
+        for lab, v in r["per_label"].items():
+            typer.echo(f"{lab:<14} {v['kappa']:>5.3f}  {v['f1']:>5.3f}")
+        typer.echo(
+            f"mean kappa {r['mean_kappa']:.3f}, macro-F1 {r['macro_f1']:.3f}, exact match {r['exact_match']:.3f}"
+        )
+
+    run_guarded(go, debug)
+
+
 @labels_app.command("show")
 def labels_show() -> None:
     """Print the taxonomy: ids, names and definitions in model order."""
