@@ -180,6 +180,31 @@ def labels_agreement(
     run_guarded(go, debug)
 
 
+@app.command()
+def suggest(
+    corpus: Annotated[list[str], typer.Argument(help="Unlabeled inputs: files, folders, globs.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="JSONL file to annotate.")],
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model directory (default: shipped).")] = None,
+    n: Annotated[int, typer.Option("-n", help="How many paragraphs to pick.")] = 200,
+    per_document: Annotated[int, typer.Option(help="At most this many from one document.")] = 3,
+    debug: DebugOpt = False,
+) -> None:
+    """Pick the paragraphs the model is least sure about, spread across documents, for annotation."""
+
+    def go():
+        from .suggest import suggest as pick
+        from .suggest import write_jsonl
+
+        if n < 1 or per_document < 1:
+            fail("-n and --per-document must be >= 1")
+        chosen = pick(model, corpus, n=n, per_document=per_document)
+        write_jsonl(chosen, output)
+        docs = len({c["doc"] for c in chosen})
+        typer.echo(f"wrote {len(chosen)} paragraphs from {docs} documents to {output}", err=True)
+
+    run_guarded(go, debug)
+
+
 @labels_app.command("show")
 def labels_show() -> None:
     """Print the taxonomy: ids, names and definitions in model order."""

@@ -49,3 +49,25 @@ def test_agreement_without_overlap_is_one_line_error(tmp_path):
     b = _write(tmp_path / "b.jsonl", [{"id": "2", "text": "乙", "labels": []}])
     res = CliRunner().invoke(app, ["labels", "agreement", str(a), str(b)])
     assert res.exit_code == 2 and "share no paragraph" in res.stderr
+
+
+def test_suggest_spreads_across_documents(tmp_path, tiny_model):
+    docs = []
+    for d in range(4):
+        text = "\n".join(f"第{d}号文件第{k}段：加强大气污染防治，推进污水处理和固体废物治理。" for k in range(6))
+        docs.append({"id": f"doc{d}", "text": text})
+    corpus = _write(tmp_path / "corpus.jsonl", docs)
+    out = tmp_path / "todo.jsonl"
+    res = CliRunner().invoke(
+        app, ["suggest", str(corpus), "-o", str(out), "-m", str(tiny_model), "-n", "6", "--per-document", "2"]
+    )
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 6
+    per_doc = {}
+    for r in rows:
+        per_doc[r["doc"]] = per_doc.get(r["doc"], 0) + 1
+        assert set(r) >= {"id", "text", "labels", "content", "margin"}
+    assert len(per_doc) == 4 and max(per_doc.values()) == 2  # round-robin over all documents
+    margins = [r["margin"] for r in rows]
+    assert margins[0] == min(margins)
