@@ -205,6 +205,56 @@ def suggest(
     run_guarded(go, debug)
 
 
+@app.command()
+def report(
+    paths: Annotated[
+        list[str], typer.Argument(help="Inputs to tag (files, folders, globs), or envtag JSONL with --tagged.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path("report.html"),
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model directory (default: shipped).")] = None,
+    tagged: Annotated[bool, typer.Option(help="Inputs are JSONL written by `envtag tag`; do not re-tag.")] = False,
+    title: Annotated[str, typer.Option(help="Report title.")] = "envtag report",
+    debug: DebugOpt = False,
+) -> None:
+    """One self-contained HTML report: documents × labels overview, per-document label shares,
+    paragraphs with label chips and highlighted evidence."""
+
+    def go():
+        import json
+
+        from envtag.report import group_records, render_report
+        from envtag.taxonomy import label_ids
+
+        records: list[dict] = []
+        if tagged:
+            for p in paths:
+                with open(p, encoding="utf-8") as fh:
+                    records.extend(json.loads(line) for line in fh if line.strip())
+        else:
+            from envtag.output import record
+            from envtag.readers import expand_inputs, iter_inputs
+            from envtag.tagger import Tagger
+
+            tagger = Tagger.from_pretrained(model)
+            batch = []
+            for par in iter_inputs(expand_inputs(list(paths))):
+                batch.append(par)
+                if len(batch) >= 64:
+                    records.extend(
+                        record(b, p) for b, p in zip(batch, tagger.predict([b.text for b in batch]), strict=True)
+                    )
+                    batch = []
+            if batch:
+                records.extend(
+                    record(b, p) for b, p in zip(batch, tagger.predict([b.text for b in batch]), strict=True)
+                )
+        docs = group_records(records)
+        output.write_text(render_report(docs, label_ids(), title=title), encoding="utf-8")
+        typer.echo(f"wrote {output}: {len(docs)} documents, {len(records)} paragraphs", err=True)
+
+    run_guarded(go, debug)
+
+
 @labels_app.command("show")
 def labels_show() -> None:
     """Print the taxonomy: ids, names and definitions in model order."""

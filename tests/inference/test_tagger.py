@@ -81,11 +81,19 @@ def test_thresholds_decide_labels(tagger):
 
 
 def test_evidence_sentences_belong_to_the_paragraph(tagger):
-    text = "加强大气污染防治。推进污水处理。严厉打击偷排漏排。"
-    pred = tagger.predict([text])[0]
-    for lab, sentences in pred.evidence.items():
-        assert lab in pred.labels
-        assert all(s in pred.clean_text for s in sentences)
+    text = "加強(qiáng)大氣污染防治。推進污水處理。嚴厲打擊偷排漏排。"
+    saved = tagger._thresholds.copy()
+    tagger._thresholds[:] = 0.0  # every label on, so every label needs evidence
+    try:
+        pred = tagger.predict([text])[0]
+    finally:
+        tagger._thresholds[:] = saved
+    assert set(pred.evidence) == set(pred.labels) == set(tagger.labels)
+    for items in pred.evidence.values():
+        assert items
+        for ev in items:  # offsets point into the original, uncleaned text
+            assert text[ev["start"] : ev["end"]] == ev["text"]
+            assert 0.0 <= ev["score"] <= 1.0
 
 
 def test_missing_and_broken_model_dirs(tmp_path, tiny_model):
