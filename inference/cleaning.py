@@ -75,14 +75,17 @@ def _is_reading(char: str, syllable: str) -> bool:
 
 
 def strip_inline_pinyin(text: str) -> str:
-    """Drop ``(pinyin)`` groups that read the character before them."""
+    """Drop ``(pinyin)`` groups that read the character before them; a group
+    that is not a reading ends the run (``物(wù)(NOx)`` → ``物(NOx)``)."""
 
     def repl(m: re.Match[str]) -> str:
         char, groups = m.group(1), m.group(2)
-        syllables = _GROUP.findall(groups)
-        if all(_is_reading(char, s) for s in syllables):
-            return char
-        return m.group(0)
+        end = 0
+        for g in _GROUP.finditer(groups):
+            if not _is_reading(char, g.group(1)):
+                break
+            end = g.end()
+        return char + groups[end:]
 
     return _ANNOTATED.sub(repl, text)
 
@@ -130,5 +133,9 @@ def clean(text: str) -> str:
     text = _converter().convert(text)
     text = normalise_space(text)
     # A second pinyin pass catches annotations exposed by debris removal.
-    text = strip_inline_pinyin(text)
+    stripped = strip_inline_pinyin(text)
+    if stripped != text:
+        # Removing them can expose debris or spaces in turn (``加?jia)(jia)?``
+        # → ``加?``): clean again. Each round removes a group, so this ends.
+        return clean(stripped)
     return text

@@ -1,7 +1,7 @@
 """The tagging CLI: a thin typer layer over :mod:`envtag.tagger`.
 
-Exit codes: 0 all inputs tagged; 1 some inputs could not be read (the rest
-were tagged and the failures reported); 2 bad usage or input; 3 model error.
+Exit codes: 0 all inputs tagged; 1 some inputs or records could not be read
+(the rest were tagged and the failures reported); 2 bad usage or input; 3 model error.
 """
 
 from __future__ import annotations
@@ -22,6 +22,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+# Paragraphs handed to one Tagger.predict call, which sorts their windows by
+# length into model batches of at most --batch-size rows: a larger pool means
+# less padding. Output stays streamed, one chunk at a time.
+READ_CHUNK = 1024
+# Bad records reported one per line for each input; the rest only counted.
+MAX_REPORTED_BAD = 20
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -58,20 +66,32 @@ def tag(
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="Model directory (default: shipped model).")
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Paragraphs per prediction batch.")] = 64,
+    batch_size: Annotated[int, typer.Option(help="Most paragraphs (windows) per model call.")] = 64,
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Add evidence sentences.")] = True,
     text_field: Annotated[str, typer.Option(help="Text field/column for JSONL/CSV inputs.")] = "text",
+    shard: Annotated[
+        str | None,
+        typer.Option(help="Tag only shard i of n (i/n) of the input files, by a stable hash of each path."),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Keep the records already in the -o .jsonl file and tag only the rest "
+            "(without it an existing output file is overwritten).",
+        ),
+    ] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Tag every paragraph of the inputs; every paragraph gets one output record."""
-    run_guarded(lambda: _tag(paths, output, model, batch_size, evidence, text_field), debug)
+    run_guarded(lambda: _tag(paths, output, model, batch_size, evidence, text_field, shard=shard, resume=resume), debug)
 
 
-def _tag(paths, output, model, batch_size, evidence, text_field) -> None:
+def _tag(paths, output, model, batch_size, evidence, text_field, shard=None, resume=False) -> None:
     from tqdm import tqdm
 
     from .output import CsvWriter, JsonlWriter, record
-    from .readers import InputError, expand_inputs, iter_paragraphs, iter_stdin_paragraphs
+    from .readers import BadRecord, InputError, expand_inputs, iter_paragraphs, iter_stdin_paragraphs
     from .tagger import Tagger, check_compatible
 
     if batch_size < 1:
@@ -82,11 +102,17 @@ def _tag(paths, output, model, batch_size, evidence, text_field) -> None:
         inputs = expand_inputs(list(paths))
     except InputError as exc:
         fail(str(exc))
+    if output is not None and output.exists():
+        inputs = _without_output(inputs, output)
+    if shard is not None:
+        inputs = _select_shard(inputs, shard)
+    done = _resume_state(output, inputs) if resume else set()
     tagger = Tagger.from_pretrained(model)
     for note in check_compatible(tagger.settings):
         typer.echo(f"envtag: warning: {note}", err=True)
 
-    out_fh = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115 - closed below
+    mode = "a" if resume else "w"
+    out_fh = open(output, mode, encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115 - closed below
     writer = CsvWriter(out_fh, tagger.labels) if output and output.suffix.lower() == ".csv" else JsonlWriter(out_fh)
     failures = 0
     totals = Counter()
@@ -94,14 +120,26 @@ def _tag(paths, output, model, batch_size, evidence, text_field) -> None:
     try:
         for item in inputs:
             stream = (
-                iter_stdin_paragraphs(sys.stdin) if item == "-" else iter_paragraphs(Path(item), text_field=text_field)
+                iter_stdin_paragraphs(sys.stdin)
+                if item == "-"
+                else iter_paragraphs(Path(item), text_field=text_field, on_error="yield")
             )
             doc_counts: Counter = Counter()
             batch = []
+            failed = False
             try:
                 for par in stream:
+                    if isinstance(par, BadRecord):  # reported, counted, and reading goes on
+                        doc_counts["malformed"] += 1
+                        if doc_counts["malformed"] <= MAX_REPORTED_BAD:
+                            typer.echo(f"envtag: skipped record: {par}", err=True)
+                        continue
+                    if (par.source, par.index) in done:  # --resume: already in the output
+                        doc_counts["paragraphs"] += 1
+                        doc_counts["resumed"] += 1
+                        continue
                     batch.append(par)
-                    if len(batch) >= batch_size:
+                    if len(batch) >= max(batch_size, READ_CHUNK):
                         _flush(tagger, batch, writer, record, doc_counts, evidence, batch_size)
                         bar.update(len(batch))
                         batch = []
@@ -109,19 +147,23 @@ def _tag(paths, output, model, batch_size, evidence, text_field) -> None:
                     _flush(tagger, batch, writer, record, doc_counts, evidence, batch_size)
                     bar.update(len(batch))
             except InputError as exc:
+                what = "skipped the rest of input" if doc_counts or batch else "skipped input"
                 if batch:  # paragraphs read before the error are still tagged
                     _flush(tagger, batch, writer, record, doc_counts, evidence, batch_size)
                 failures += 1
-                typer.echo(f"envtag: skipped input: {exc}", err=True)
+                failed = True
+                typer.echo(f"envtag: {what}: {exc}", err=True)
             name = "<stdin>" if item == "-" else str(item)
             totals.update(doc_counts)
-            if doc_counts["paragraphs"] == 0 and not failures:
+            if doc_counts["malformed"] > MAX_REPORTED_BAD:
+                typer.echo(f"envtag: {name}: {doc_counts['malformed'] - MAX_REPORTED_BAD} more bad records", err=True)
+            if not doc_counts and not failed:
                 typer.echo(f"{name}: no paragraphs (empty input)", err=True)
-            else:
+            elif doc_counts:
                 labs = ", ".join(f"{k[6:]} {v}" for k, v in sorted(doc_counts.items()) if k.startswith("label:"))
                 typer.echo(
                     f"{name}: {doc_counts['paragraphs']} paragraphs, {doc_counts['tagged']} tagged, "
-                    f"{doc_counts['skipped']} skipped" + (f" | {labs}" if labs else ""),
+                    f"{doc_counts['skipped']} skipped{_extras(doc_counts)}" + (f" | {labs}" if labs else ""),
                     err=True,
                 )
     finally:
@@ -131,11 +173,72 @@ def _tag(paths, output, model, batch_size, evidence, text_field) -> None:
             out_fh.close()
     typer.echo(
         f"total: {len(inputs)} inputs, {totals['paragraphs']} paragraphs, {totals['tagged']} tagged, "
-        f"{totals['skipped']} skipped, {failures} inputs failed",
+        f"{totals['skipped']} skipped{_extras(totals)}, {failures} inputs failed",
         err=True,
     )
-    if failures:
+    if inputs and failures == len(inputs):
+        typer.echo(f"envtag: error: none of the {len(inputs)} inputs could be read", err=True)
+    if failures or totals["malformed"]:
         raise typer.Exit(1)
+
+
+def _extras(counts: Counter) -> str:
+    """Summary parts shown only when non-zero: resumed and malformed records."""
+    out = ""
+    if counts["resumed"]:
+        out += f", {counts['resumed']} already in output"
+    if counts["malformed"]:
+        out += f", {counts['malformed']} bad records"
+    return out
+
+
+def _without_output(inputs: list, output: Path) -> list:
+    """The inputs less the output file (a folder being tagged into itself):
+    reading its own records would tag them again."""
+    own = output.resolve()
+    kept = [item for item in inputs if item == "-" or Path(item).resolve() != own]
+    if len(kept) < len(inputs):
+        if not kept:
+            fail(f"the only input is the output file {output}; write the output elsewhere")
+        typer.echo(f"envtag: warning: not reading the output file {output} as an input", err=True)
+    return kept
+
+
+def _resume_state(output: Path | None, inputs: list) -> set[tuple[str, int]]:
+    """``(source, index)`` pairs already in the output of an interrupted run
+    (a torn last line is cut off); empty when the output does not exist yet."""
+    from .resume import records_done
+
+    if output is None or output.suffix.lower() not in (".jsonl", ".json"):
+        fail("--resume needs .jsonl output (-o FILE.jsonl)")
+    if not output.exists():
+        return set()
+    done = records_done(output)
+    names = {"<stdin>" if item == "-" else str(item) for item in inputs}
+    strays = {source for source, _ in done} - names
+    if strays:
+        typer.echo(
+            f"envtag: warning: {output} has records of {len(strays)} source(s) not among these inputs "
+            f"(e.g. {sorted(strays)[0]}); resume with the same input arguments as the first run",
+            err=True,
+        )
+    typer.echo(f"envtag: resuming: {len(done)} records already in {output}", err=True)
+    return done
+
+
+def _select_shard(inputs: list, spec: str) -> list:
+    """The inputs of ``--shard i/n`` (see :mod:`envtag.sharding`)."""
+    from .sharding import parse_shard, select_shard
+
+    try:
+        i, n = parse_shard(spec)
+    except ValueError as exc:
+        fail(str(exc))
+    if "-" in inputs:
+        fail("--shard partitions input files; it cannot be combined with stdin (-)")
+    chosen = select_shard(inputs, i, n)
+    typer.echo(f"shard {i}/{n}: {len(chosen)} of {len(inputs)} inputs", err=True)
+    return chosen
 
 
 def _flush(tagger, batch, writer, record, counts: Counter, evidence: bool, batch_size: int) -> None:
@@ -149,6 +252,7 @@ def _flush(tagger, batch, writer, record, counts: Counter, evidence: bool, batch
             counts["tagged"] += 1
             for lab in pred.labels:
                 counts[f"label:{lab}"] += 1
+    writer.fh.flush()  # whole chunks reach the file: a killed run loses little (see --resume)
 
 
 def main() -> None:  # pragma: no cover - console entry without training commands

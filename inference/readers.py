@@ -12,7 +12,17 @@ Inputs are streamed line by line, never read whole:
 
 The encoding is detected on the first 64 KB (byte-order marks, strict UTF-8,
 then charset-normalizer restricted to GB18030 and Big5) and the rest of the
-file is decoded incrementally with that codec.
+file is decoded incrementally with that codec. Binary data (NUL bytes that are
+not UTF-16) and bytes that decode to garbage in every candidate codec are
+refused with an :class:`InputError`.
+
+A bad record (a malformed JSON line, a line that is not an object or lacks the
+text field, a CSV row without the text column) raises :class:`InputError` by
+default; with ``on_error="yield"`` it is yielded as a :class:`BadRecord` and
+reading goes on with the next record. A bad record takes the index it would
+have had, so fixing it later does not renumber the records after it. Errors
+that leave nothing to resynchronise on (a missing CSV column in the header, a
+syntax error inside a ``.json`` array) always raise.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from typing import BinaryIO, TextIO
 
 __all__ = [
     "INPUT_SUFFIXES",
+    "BadRecord",
     "InputError",
     "Paragraph",
     "detect_encoding",
@@ -62,6 +73,24 @@ class Paragraph:
     index: int
     text: str
     id: str | None = None
+
+
+@dataclass
+class BadRecord:
+    """A record that could not be read (yielded instead of raising with
+    ``on_error="yield"``); ``str()`` gives ``"{source}:{line}: {reason}"``."""
+
+    source: str
+    index: int
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.reason}"
+
+
+class _BadRecord(Exception):
+    """Internal: one record is bad; the message is the reason."""
 
 
 # --- encodings ---------------------------------------------------------------
@@ -117,12 +146,35 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+def _garbled(text: str) -> bool:
+    """More than 5% replacement characters, private-use characters or C0
+    controls (other than whitespace): what random bytes decode to."""
+    if not text:
+        return False
+    bad = sum(
+        1
+        for ch in text
+        if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff" or (ch < " " and ch not in "\t\n\r\f\v") or ch == "\x7f"
+    )
+    return bad > 0.05 * len(text)
+
+
 def detect_encoding(head: bytes, complete: bool = False) -> str | None:
-    """The codec of a file from its first bytes, or ``None`` for binary data.
+    """The codec of a file from its first bytes, or ``None`` for binary data
+    (or bytes that decode to garbage in every candidate codec).
 
     ``complete`` says ``head`` is the whole file (so a multi-byte character
     cut at its end is an error rather than an artefact of sampling).
     """
+    codec = _detect_codec(head, complete)
+    if codec in ("utf-8", "gb18030", "cp950", "big5hkscs") and _garbled(
+        head[: 16 * 1024].decode(codec, errors="replace")
+    ):
+        return None
+    return codec
+
+
+def _detect_codec(head: bytes, complete: bool) -> str | None:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
@@ -204,7 +256,9 @@ def _text_stream(
     if codec is None:
         if close_raw:
             raw.close()
-        raise InputError(f"{name}: binary file, skipped")
+        if b"\x00" in head:
+            raise InputError(f"{name}: binary file, skipped")
+        raise InputError(f"{name}: not decodable as UTF-8, UTF-16, GB18030 or Big5 text, skipped")
     buffered = io.BufferedReader(_Prefixed(head, raw, close_rest=close_raw))
     return io.TextIOWrapper(buffered, encoding=codec, errors="replace", newline=newline)
 
@@ -233,37 +287,65 @@ def _iter_lines(stream: Iterable[str], source: str) -> Iterator[Paragraph]:
             index += 1
 
 
-def _record(obj: object, where: str, source: str, index: int, text_field: str, id_field: str) -> Paragraph:
+def _no_lone_surrogates(text: str) -> str:
+    """JSON escapes can encode lone surrogates, which no UTF-8 output accepts."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def _record(obj: object, source: str, index: int, text_field: str, id_field: str) -> Paragraph:
     if not isinstance(obj, dict):
-        raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+        raise _BadRecord(f"expected a JSON object, got {type(obj).__name__}")
     if text_field not in obj:
-        raise InputError(f"{where}: missing field {text_field!r}")
+        shown = ", ".join(repr(k) for k in list(obj)[:20])
+        raise _BadRecord(f"missing field {text_field!r} (fields: {shown}; choose one with --text-field)")
     text = obj[text_field]
     if not isinstance(text, str):
-        raise InputError(f"{where}: field {text_field!r} is {type(text).__name__}, not a string")
+        raise _BadRecord(f"field {text_field!r} is {type(text).__name__}, not a string")
     ident = obj.get(id_field)
-    return Paragraph(source, index, text, None if ident is None else str(ident))
+    return Paragraph(
+        source, index, _no_lone_surrogates(text), None if ident is None else _no_lone_surrogates(str(ident))
+    )
 
 
-def _iter_json_lines(stream: TextIO, source: str, text_field: str, id_field: str) -> Iterator[Paragraph]:
+def _bad(on_error: str, source: str, index: int, line: int, reason: str) -> BadRecord:
+    if on_error == "raise":
+        raise InputError(f"{source}:{line}: {reason}")
+    return BadRecord(source, index, line, reason)
+
+
+def _iter_json_lines(
+    stream: TextIO, source: str, text_field: str, id_field: str, on_error: str = "raise"
+) -> Iterator[Paragraph | BadRecord]:
     index = 0
     for lineno, line in enumerate(stream, 1):
         if not line.strip():
             continue
         if index == 0 and line.lstrip().startswith("["):
-            yield from _iter_json_array(stream, line, lineno, source, text_field, id_field)
+            yield from _iter_json_array(stream, line, lineno, source, text_field, id_field, on_error)
             return
         try:
-            obj = json.loads(line)
+            par = _record(json.loads(line), source, index, text_field, id_field)
         except json.JSONDecodeError as e:
-            raise InputError(f"{source}:{lineno}: malformed JSON: {e.msg} (column {e.colno})") from None
-        yield _record(obj, f"{source}:{lineno}", source, index, text_field, id_field)
+            reason = f"malformed JSON: {e.msg} (column {e.colno})"
+        except (ValueError, RecursionError) as e:  # huge integers, deep nesting
+            reason = f"malformed JSON: {str(e).splitlines()[0][:100]}"
+        except _BadRecord as e:
+            reason = str(e)
+        else:
+            yield par
+            index += 1
+            continue
+        yield _bad(on_error, source, index, lineno, reason)
         index += 1
 
 
 def _iter_json_array(
-    stream: TextIO, first: str, lineno: int, source: str, text_field: str, id_field: str
-) -> Iterator[Paragraph]:
+    stream: TextIO, first: str, lineno: int, source: str, text_field: str, id_field: str, on_error: str = "raise"
+) -> Iterator[Paragraph | BadRecord]:
     """Elements of one top-level JSON array, decoded as they complete.
 
     ``buf[pos:]`` is the text not yet consumed and ``line`` the line number at
@@ -300,8 +382,13 @@ def _iter_json_array(
             except json.JSONDecodeError as e:
                 if e.pos < len(buf.rstrip()) or eof:  # not merely cut at the end of what was read
                     raise InputError(f"{where(e.pos)}: malformed JSON: {e.msg}") from None
+            except (ValueError, RecursionError) as e:
+                raise InputError(f"{where(pos)}: malformed JSON: {str(e).splitlines()[0][:100]}") from None
             else:
-                yield _record(obj, where(pos), source, index, text_field, id_field)
+                try:
+                    yield _record(obj, source, index, text_field, id_field)
+                except _BadRecord as e:
+                    yield _bad(on_error, source, index, line, str(e))
                 index += 1
                 advance(end)
                 continue
@@ -318,31 +405,47 @@ def _iter_json_array(
             eof = True
 
 
-def _iter_table(stream: TextIO, source: str, delimiter: str, text_field: str, id_field: str) -> Iterator[Paragraph]:
+def _iter_table(
+    stream: TextIO, source: str, delimiter: str, text_field: str, id_field: str, on_error: str = "raise"
+) -> Iterator[Paragraph | BadRecord]:
     reader = csv.reader(stream, delimiter=delimiter)
     try:
         header = next(reader, None)
-        if header is None:
+    except csv.Error as e:
+        raise InputError(f"{source}:{reader.line_num}: malformed {delimiter!r}-separated header: {e}") from None
+    if header is None:
+        return
+    columns = [h.strip().lstrip("\ufeff") for h in header]
+    if text_field not in columns:
+        shown = ", ".join(repr(c) for c in columns[:20])
+        raise InputError(
+            f"{source}:{reader.line_num}: missing column {text_field!r} (columns: {shown}; "
+            "choose one with --text-field)"
+        )
+    text_at = columns.index(text_field)
+    id_at = columns.index(id_field) if id_field in columns else None
+    index = 0
+    while True:
+        before = reader.line_num
+        try:
+            row = next(reader)
+        except StopIteration:
             return
-        columns = [h.strip().lstrip("\ufeff") for h in header]
-        if text_field not in columns:
-            shown = ", ".join(repr(c) for c in columns[:20])
-            raise InputError(f"{source}:{reader.line_num}: missing column {text_field!r} (columns: {shown})")
-        text_at = columns.index(text_field)
-        id_at = columns.index(id_field) if id_field in columns else None
-        index = 0
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) <= text_at:
-                raise InputError(
-                    f"{source}:{reader.line_num}: row has {len(row)} fields, missing column {text_field!r}"
-                )
+        except csv.Error as e:
+            yield _bad(on_error, source, index, reader.line_num, f"malformed {delimiter!r}-separated row: {e}")
+            index += 1
+            if reader.line_num == before:  # the reader cannot move on
+                return
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= text_at:
+            reason = f"row has {len(row)} fields, missing column {text_field!r}"
+            yield _bad(on_error, source, index, reader.line_num, reason)
+        else:
             ident = row[id_at] if id_at is not None and id_at < len(row) else None
             yield Paragraph(source, index, row[text_at], ident if ident else None)
-            index += 1
-    except csv.Error as e:
-        raise InputError(f"{source}:{reader.line_num}: malformed {delimiter!r}-separated row: {e}") from None
+        index += 1
 
 
 def _raise_csv_field_limit() -> None:
@@ -355,23 +458,29 @@ def _raise_csv_field_limit() -> None:
             limit //= 2
 
 
-def iter_paragraphs(path: Path, text_field: str = "text", id_field: str = "id") -> Iterator[Paragraph]:
+def iter_paragraphs(
+    path: Path, text_field: str = "text", id_field: str = "id", on_error: str = "raise"
+) -> Iterator[Paragraph | BadRecord]:
     """Paragraphs of one input file, streamed.
 
     Raises :class:`InputError` (message ``"{path}:{lineno}: reason"``) for a
     malformed JSON line, a line that is not an object, a missing text field or
-    column, and (``"{path}: binary file, skipped"``) for binary data.
+    column, and (``"{path}: binary file, skipped"``) for binary data. With
+    ``on_error="yield"`` a bad record is yielded as a :class:`BadRecord` and
+    reading goes on; file-level errors still raise.
     """
+    if on_error not in ("raise", "yield"):
+        raise ValueError(f"on_error must be 'raise' or 'yield', not {on_error!r}")
     path = Path(path)
     source = str(path)
     suffix = path.suffix.lower()
     if suffix in TABLE_DELIMITERS:
         _raise_csv_field_limit()
         with _open_text(path, newline="") as stream:
-            yield from _iter_table(stream, source, TABLE_DELIMITERS[suffix], text_field, id_field)
+            yield from _iter_table(stream, source, TABLE_DELIMITERS[suffix], text_field, id_field, on_error)
     elif suffix in JSON_SUFFIXES:
         with _open_text(path) as stream:
-            yield from _iter_json_lines(stream, source, text_field, id_field)
+            yield from _iter_json_lines(stream, source, text_field, id_field, on_error)
     else:
         with _open_text(path) as stream:
             yield from _iter_lines(stream, source)

@@ -235,7 +235,7 @@ def _is_outlet(t: str) -> bool:
     return len(name) <= 15 and not _NOT_NAME.search(name) and bool(_OUTLET.match(name))
 
 
-def skip_reason(text: str) -> str | None:
+def skip_reason(text: str, cleaned: str | None = None) -> str | None:
     """Why a raw paragraph is not content, or ``None`` for content.
 
     Reasons: ``"empty"`` (no Han character or latin letter: whitespace,
@@ -247,9 +247,9 @@ def skip_reason(text: str) -> str | None:
     ``"outlet"`` (a bare outlet or organisation name, or a dateline).
 
     The text is cleaned first, so Traditional script and inline pinyin make
-    no difference.
+    no difference (``cleaned``: ``clean(text)`` when the caller has it).
     """
-    t = clean(text)
+    t = clean(text) if cleaned is None else cleaned
     if not _LETTER.search(t):
         return "empty"
     if _is_registration(t):

@@ -39,7 +39,8 @@ class Prediction:
     labels: list[str] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
     skipped: str | None = None
-    evidence: dict[str, list[str]] = field(default_factory=dict)
+    # label -> evidence sentences: {text, start, end, score}, offsets into ``text``
+    evidence: dict[str, list[dict]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -80,6 +81,12 @@ def resolve_model(model: str | Path | None) -> str:
     text = str(model)
     if text.count("/") == 1 and not text.startswith((".", "/", "~")):
         return text  # looks like a hub id: owner/name
+    old = path.with_name(path.name + ".old")
+    if (old / "config.json").exists():
+        raise ModelError(
+            f"model directory {model} does not exist, but {old} does: a save was interrupted; "
+            f"rename {old} back to {path.name} or retrain"
+        )
     raise ModelError(f"model directory {model} does not exist; pass --model DIR with a trained model")
 
 
@@ -94,8 +101,12 @@ def _local_dir(location: str) -> str:
     except Exception as exc:  # network, auth and not-found errors differ by version
         raise ModelError(
             f"cannot load '{location}': it is not a local directory and the Hugging Face Hub "
-            "could not be reached (offline?) or has no such model; pass a local model directory"
+            "could not be reached (offline?) or has no such model; pass a local model directory "
+            "(download it first where there is a network)"
         ) from exc
+
+
+_REPAIR = "copy the complete model directory again or retrain it with `envtag train`"
 
 
 def _read_settings(location: str) -> TaggerSettings:
@@ -109,9 +120,11 @@ def _read_settings(location: str) -> TaggerSettings:
     try:
         id2label = json.loads(config.read_text(encoding="utf-8"))["id2label"]
         settings = TaggerSettings.load(location)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ModelError(f"model at {location} is corrupt or incomplete: bad config.json or {SETTINGS_FILE}") from exc
-    labels = [id2label[str(i)] for i in range(len(id2label))]
+        labels = [id2label[str(i)] for i in range(len(id2label))]
+    except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise ModelError(
+            f"model at {location} is corrupt or incomplete: bad config.json or {SETTINGS_FILE}; {_REPAIR}"
+        ) from exc
     if settings.labels != labels:
         raise ModelError(
             f"{location}: {SETTINGS_FILE} labels {settings.labels} differ from config.json id2label {labels}; "
@@ -127,7 +140,8 @@ def _read_tokenizer(location: str):
     try:
         tok = Tokenizer.from_file(str(path))
     except Exception as exc:
-        raise ModelError(f"model at {location} has no readable tokenizer.json ({exc})") from exc
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelError(f"model at {location} has no readable tokenizer.json ({reason}); {_REPAIR}") from exc
     tok.no_truncation()
     tok.no_padding()
     return tok
@@ -181,7 +195,8 @@ class Tagger:
         except ModelError:
             raise
         except Exception as exc:  # safetensors, onnx and config errors have no common base
-            raise ModelError(f"model at {location} is corrupt or incomplete: {str(exc).splitlines()[0]}") from exc
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ModelError(f"model at {location} is corrupt or incomplete: {reason}; {_REPAIR}") from exc
         return cls(tokenizer, scorer, settings, location)
 
     # --------------------------------------------------------- prediction
@@ -194,12 +209,19 @@ class Tagger:
         return [(e.ids, e.offsets) for e in encs]
 
     def _score(self, sequences: list[list[int]], batch_size: int) -> np.ndarray:
-        """Sigmoid scores for token-id sequences (each ≤ window budget),
-        batched by length so padding stays small; order is restored."""
+        """Sigmoid scores for token-id sequences (each ≤ window budget); order is restored.
+
+        Length-bucketed: the sequences are sorted by length and cut into
+        batches of at most ``batch_size`` rows and ``MAX_BATCH_TOKENS`` padded
+        tokens whose longest sequence is at most ``BUCKET_RATIO`` × the
+        shortest + ``BUCKET_SLACK`` tokens, so a batch is padded by a few
+        tokens rather than to the longest paragraph of the input (the model's
+        cost per token hardly depends on the batch size on a CPU, while
+        padding is pure waste and the runtime's activation memory grows with
+        the batch)."""
         out = np.zeros((len(sequences), len(self.labels)), dtype=np.float32)
         order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-        for b in range(0, len(order), batch_size):
-            idx = order[b : b + batch_size]
+        for idx in _length_buckets([len(sequences[i]) for i in order], order, batch_size):
             width = max(len(sequences[i]) for i in idx) + 2
             ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
             for r, i in enumerate(idx):
@@ -216,8 +238,8 @@ class Tagger:
         todo: list[int] = []
         for text in texts:
             text = "" if text is None else str(text)
-            reason = skip_reason(text)
             cleaned = clean(text)
+            reason = skip_reason(text, cleaned=cleaned)
             if reason is None and not cleaned:
                 reason = "empty"
             preds.append(Prediction(text=text, clean_text=cleaned, skipped=reason))
@@ -252,36 +274,72 @@ class Tagger:
         return preds
 
     def _add_evidence(self, preds, todo, sentence_info, batch_size) -> None:
-        """Sentences that carry each predicted label, from sentence-level
-        scores of the same model; the best sentence when none passes alone."""
-        jobs: list[tuple[int, str]] = []
-        seqs: list[list[int]] = []
-        for k, i in enumerate(todo):
-            if not preds[i].labels:
+        """Sentences that carry each predicted label, as character spans of
+        the *original* text: the raw paragraph is split into sentences, each
+        is cleaned and scored by the same model on its own; a sentence is
+        evidence for a label when its own score passes the label's threshold,
+        else the best-scoring sentence is given. Single-sentence paragraphs
+        are their own evidence."""
+        jobs: list[tuple[int, int, int]] = []
+        texts: list[str] = []
+        for i in todo:
+            pred = preds[i]
+            if not pred.labels:
                 continue
-            spans, ranges, ids = sentence_info[k]
-            text = preds[i].clean_text
+            spans = split_sentences(pred.text)
             if len(spans) <= 1:
-                preds[i].evidence = {lab: [text] for lab in preds[i].labels}
+                a, b = spans[0] if spans else (0, len(pred.text))
+                pred.evidence = {
+                    lab: [{"text": pred.text[a:b], "start": a, "end": b, "score": round(pred.scores[lab], 4)}]
+                    for lab in pred.labels
+                }
                 continue
-            for (a, b), (ta, tb) in zip(spans, ranges, strict=False):
-                jobs.append((i, text[a:b]))
-                seqs.append(ids[ta:tb][: self.window_budget])
-        if not seqs:
+            for a, b in spans:
+                cleaned = clean(pred.text[a:b])
+                if cleaned:
+                    jobs.append((i, a, b))
+                    texts.append(cleaned)
+        if not jobs:
             return
+        seqs = [ids[: self.window_budget] for ids, _ in self._encode(texts)]
         scores = self._score(seqs, batch_size)
-        by_para: dict[int, list[tuple[str, np.ndarray]]] = {}
-        for (i, sent), s in zip(jobs, scores, strict=True):
-            by_para.setdefault(i, []).append((sent, s))
+        by_para: dict[int, list[tuple[int, int, np.ndarray]]] = {}
+        for (i, a, b), s in zip(jobs, scores, strict=True):
+            by_para.setdefault(i, []).append((a, b, s))
         for i, items in by_para.items():
-            ev: dict[str, list[str]] = {}
+            raw = preds[i].text
+            ev: dict[str, list[dict]] = {}
             for lab in preds[i].labels:
                 j = self.labels.index(lab)
-                hits = [sent for sent, s in items if s[j] >= self._thresholds[j]]
+                hits = [it for it in items if it[2][j] >= self._thresholds[j]]
                 if not hits:
-                    hits = [max(items, key=lambda it, j=j: it[1][j])[0]]
-                ev[lab] = hits
+                    hits = [max(items, key=lambda it, j=j: it[2][j])]
+                ev[lab] = [{"text": raw[a:b], "start": a, "end": b, "score": round(float(s[j]), 4)} for a, b, s in hits]
             preds[i].evidence = ev
+
+
+BUCKET_RATIO = 1.25
+BUCKET_SLACK = 8
+MAX_BATCH_TOKENS = 4096
+
+
+def _length_buckets(lengths: list[int], order: list[int], batch_size: int) -> list[list[int]]:
+    """Cut ``order`` (sorted by ``lengths``, ascending) into batches of similar length."""
+    batches = []
+    start = 0
+    while start < len(order):
+        limit = lengths[start] * BUCKET_RATIO + BUCKET_SLACK
+        end = start + 1
+        while (
+            end < len(order)
+            and end - start < batch_size
+            and lengths[end] <= limit
+            and (end - start + 1) * (lengths[end] + 2) <= MAX_BATCH_TOKENS
+        ):
+            end += 1
+        batches.append(order[start:end])
+        start = end
+    return batches
 
 
 @lru_cache(maxsize=4)
@@ -306,4 +364,9 @@ def check_compatible(settings: TaggerSettings) -> list[str]:
     tax = load_taxonomy()
     if settings.taxonomy_version != tax.version:
         notes.append(f"model trained with taxonomy v{settings.taxonomy_version}, runtime has v{tax.version}")
+    if list(settings.labels) != tax.ids:
+        notes.append(
+            f"model labels {list(settings.labels)} differ from the taxonomy's {tax.ids}; "
+            "retrain with `envtag train` to tag with the current labels"
+        )
     return notes

@@ -37,6 +37,8 @@ class TrainConfig:
     # Weights are stored in this dtype (float16 halves the size; the tagger
     # always computes in float32). Thresholds are tuned after the cast.
     save_dtype: str = "float16"
+    # Also write the int8 ONNX model that `envtag tag` runs (see `envtag export`).
+    export_onnx: bool = False
     # Extra evaluation sets reported in the model card (not used for selection).
     report_files: list[str] = field(default_factory=list)
 
@@ -61,7 +63,10 @@ class TrainConfig:
         ]
         for ok, msg in checks:
             if not ok:
-                raise ConfigError(f"config: {msg}")
+                key = msg.split()[0]
+                raise ConfigError(
+                    f"config: {msg}, got {getattr(self, key)!r}; fix it in the config or with --set {key}=VALUE"
+                )
 
 
 def parse_override(item: str) -> tuple[str, Any]:
@@ -69,6 +74,18 @@ def parse_override(item: str) -> tuple[str, Any]:
         raise ConfigError(f"--set {item!r}: expected key=value")
     key, value = item.split("=", 1)
     return key.strip(), yaml.safe_load(value)
+
+
+def _check_type(name: str, kind: str, value: Any) -> None:
+    """Strings, booleans, lists of strings and mappings, as declared."""
+    if kind == "str" and not isinstance(value, str):
+        raise ConfigError(f"config: {name} must be a string, got {value!r}")
+    if kind == "bool" and not isinstance(value, bool):
+        raise ConfigError(f"config: {name} must be true or false, got {value!r}")
+    if kind.startswith("list") and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise ConfigError(f"config: {name} must be a list of strings (e.g. [a.jsonl, b.jsonl]), got {value!r}")
+    if kind.startswith("dict") and not isinstance(value, dict):
+        raise ConfigError(f"config: {name} must be a mapping (e.g. {{hidden_size: 256}}), got {value!r}")
 
 
 def load_config(path: str | Path | None, overrides: list[str] | None = None, cls=TrainConfig):
@@ -96,6 +113,7 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None, cls
         raise ConfigError(f"invalid config: {exc}") from exc
     for f in dataclasses.fields(cls):
         value = getattr(cfg, f.name)
+        _check_type(f.name, str(f.type), value)
         if f.type not in ("float", float, "int", int):
             continue
         if isinstance(value, str):  # YAML reads "5e-5" (no dot) as a string

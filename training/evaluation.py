@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from envtag.errors import ModelError
 from envtag.scoring import score, to_markdown
 from envtag.tagger import Tagger
 
@@ -19,6 +20,13 @@ def evaluate_model(model: str | None, data: str | Path, out_dir: str | Path | No
     tagger should skip them)."""
     tagger = Tagger.from_pretrained(model)
     examples = load_examples(data)
+    unknown = sorted({lab for e in examples for lab in e.labels} - set(tagger.labels))
+    if unknown:
+        raise ModelError(
+            f"{data} uses label(s) {unknown} that the model at {tagger.source} does not have "
+            f"(model labels: {tagger.labels}); evaluate a model trained on the current taxonomy "
+            "(`envtag train`) or drop those labels from the data"
+        )
     preds = tagger.predict([e.text for e in examples], evidence=False)
     content = [(e, p) for e, p in zip(examples, preds, strict=True) if e.content]
     labels = tagger.labels

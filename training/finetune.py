@@ -43,6 +43,23 @@ def _matrix(examples: list[Example], labels: list[str]) -> np.ndarray:
     return np.asarray([[1.0 if lab in e.labels else 0.0 for lab in labels] for e in examples], dtype=np.float32)
 
 
+def _check_base_labels(base: str, labels: list[str]) -> None:
+    """A fine-tuned classifier as base_model must have the taxonomy's labels
+    (its head is reused); an encoder (no classification head) may be anything."""
+    try:
+        raw = json.loads((Path(base) / "config.json").read_text(encoding="utf-8"))
+        archs = raw.get("architectures") or []
+        id2label = raw.get("id2label") or {}
+        theirs = [id2label[k] for k in sorted(id2label, key=int)]
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        return  # from_pretrained reports what is wrong with the directory
+    if any("SequenceClassification" in str(a) for a in archs) and theirs != labels:
+        raise ModelError(
+            f"base_model {base} is a tagger with labels {theirs}, but the taxonomy has {labels}; "
+            "start from an encoder directory (e.g. models/encoder) instead"
+        )
+
+
 def _load_base(cfg: TrainConfig, labels: list[str], train_texts: list[str]):
     """Tokenizer and classification model from a base encoder or a config."""
     import torch
@@ -52,6 +69,8 @@ def _load_base(cfg: TrainConfig, labels: list[str], train_texts: list[str]):
     label2id = {lab: i for i, lab in id2label.items()}
     if cfg.base_model:
         local = Path(cfg.base_model).exists()
+        if local:
+            _check_base_labels(cfg.base_model, labels)
         try:
             tokenizer = AutoTokenizer.from_pretrained(cfg.base_model)
             model = AutoModelForSequenceClassification.from_pretrained(
@@ -62,13 +81,17 @@ def _load_base(cfg: TrainConfig, labels: list[str], train_texts: list[str]):
                 problem_type="multi_label_classification",
                 dtype=torch.float32,
             )
-        except OSError as exc:
-            if not local:
+        except Exception as exc:  # OSError, safetensors and config errors have no common base
+            if not local and isinstance(exc, OSError):
                 raise ModelError(
                     f"base_model '{cfg.base_model}' is not a local directory and the Hugging Face Hub "
                     "could not be reached (offline?); point base_model at a local encoder directory"
                 ) from exc
-            raise ModelError(f"cannot load base_model {cfg.base_model}: {str(exc).splitlines()[0]}") from exc
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ModelError(
+                f"cannot load base_model {cfg.base_model}: {reason}; point base_model at a complete encoder "
+                "directory (e.g. models/encoder)"
+            ) from exc
         return tokenizer, model.float()
     from transformers import BertForSequenceClassification
 
@@ -117,7 +140,21 @@ def evaluate_tagger(tagger, examples: list[Example]) -> tuple[np.ndarray, np.nda
 
 
 def train(cfg: TrainConfig, log=print) -> Path:
-    """Train, tune thresholds, save atomically to ``cfg.output_dir``."""
+    """Train, tune thresholds, save atomically to ``cfg.output_dir``.
+
+    Everything is built in ``OUTPUT_DIR.work`` and published with
+    :func:`publish`; a failed run removes its work directory, so no stray
+    loadable model directory is left behind (a killed one leaves it, and the
+    next run removes it)."""
+    out = Path(str(cfg.output_dir))
+    try:
+        return _train(cfg, log)
+    except BaseException:
+        shutil.rmtree(out.with_name(out.name + ".work"), ignore_errors=True)
+        raise
+
+
+def _train(cfg: TrainConfig, log) -> Path:
     cfg.validate()
     import datasets
     import torch
@@ -142,9 +179,8 @@ def train(cfg: TrainConfig, log=print) -> Path:
     y_train = _matrix(train_ex, labels)
     y_dev = _matrix(dev_ex, labels)
     positives = dict(zip(labels, y_train.sum(0).astype(int).tolist(), strict=True))
-    log(f"train={len(train_ex)} dev={len(dev_ex)} positives={positives}")
-
     tokenizer, model = _load_base(cfg, labels, train_texts)
+    log(f"train={len(train_ex)} dev={len(dev_ex)} positives={positives}")
 
     def encode(batch):
         return tokenizer(batch["text"], truncation=True, max_length=cfg.max_length)
@@ -177,6 +213,7 @@ def train(cfg: TrainConfig, log=print) -> Path:
     out = Path(cfg.output_dir)
     work = out.with_name(out.name + ".work")
     shutil.rmtree(work, ignore_errors=True)
+    recover_interrupted_publish(out)
     args = TrainingArguments(
         output_dir=str(work / "checkpoints"),
         learning_rate=cfg.learning_rate,
@@ -234,6 +271,15 @@ def train(cfg: TrainConfig, log=print) -> Path:
         max_length=cfg.max_length,
     )
     settings.save(stage)
+    if cfg.export_onnx:
+        # Export first, so thresholds are tuned on the scores of the int8 ONNX
+        # model that `envtag tag` runs by default.
+        import logging
+
+        from .export import export_onnx
+
+        logging.getLogger().setLevel(logging.ERROR)
+        export_onnx(stage)
     tagger = Tagger.from_pretrained(stage)
     dev_scores, dev_y, _ = evaluate_tagger(tagger, dev_ex)
     if cfg.tune_thresholds:
@@ -262,16 +308,43 @@ def train(cfg: TrainConfig, log=print) -> Path:
     (stage / "README.md").write_text(model_card(cfg, settings, metrics), encoding="utf-8")
     for name in ("training_args.bin",):
         (stage / name).unlink(missing_ok=True)
-    # Atomic publish: the output directory either is the old model or the new one.
-    tmp_old = out.with_name(out.name + ".old")
-    shutil.rmtree(tmp_old, ignore_errors=True)
-    if out.exists():
-        os.replace(out, tmp_old)
-    os.replace(stage, out)
-    shutil.rmtree(tmp_old, ignore_errors=True)
+    publish(stage, out)
     shutil.rmtree(work, ignore_errors=True)
     log(f"saved {out}: dev macro-F1 {metrics['dev']['macro_f1']:.4f}")
     return out
+
+
+def recover_interrupted_publish(out: Path) -> bool:
+    """Put ``OUT.old`` back when a publish died between its two renames
+    (``out`` absent, the previous model aside); True when it did."""
+    old = out.with_name(out.name + ".old")
+    if not out.exists() and old.is_dir():
+        os.replace(old, out)
+        return True
+    return False
+
+
+def publish(stage: Path, out: Path) -> None:
+    """Atomically make the complete model directory ``stage`` the model at ``out``.
+
+    Everything is written into ``stage`` (beside ``out``, same file system)
+    first; then the old model is renamed to ``OUT.old`` and ``stage`` to
+    ``out``. ``out`` is therefore always the old model or the new one, never
+    a partial directory: an error between the renames puts the old model
+    back, and a kill there leaves ``OUT.old``, which the next training run
+    (:func:`recover_interrupted_publish`) restores and ``envtag tag`` names.
+    """
+    old = out.with_name(out.name + ".old")
+    recover_interrupted_publish(out)
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        os.replace(out, old)
+    try:
+        os.replace(stage, out)
+    except BaseException:
+        recover_interrupted_publish(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _yaml(obj) -> str:

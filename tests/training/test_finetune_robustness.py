@@ -1,0 +1,101 @@
+"""Model saves are atomic: a crash at any step of publishing leaves the old
+model or the new one at the output path, never a half-written directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from envtag.errors import ModelError
+from envtag.tagger import Tagger
+from envtag.training import finetune
+from envtag.training.finetune import publish, recover_interrupted_publish
+
+
+def _model(tiny_model: Path, path: Path, marker: str) -> Path:
+    shutil.copytree(tiny_model, path)
+    (path / "WHICH").write_text(marker)
+    return path
+
+
+def _which(path: Path) -> str:
+    Tagger.from_pretrained(path)  # it loads as a model
+    return (path / "WHICH").read_text()
+
+
+def test_publish_replaces_the_old_model(tmp_path, tiny_model):
+    out = _model(tiny_model, tmp_path / "model", "old")
+    stage = _model(tiny_model, tmp_path / "model.work" / "model", "new")
+    publish(stage, out)
+    assert _which(out) == "new"
+    assert not stage.exists() and not (tmp_path / "model.old").exists()
+    fresh = tmp_path / "fresh"
+    publish(_model(tiny_model, tmp_path / "stage2", "first"), fresh)  # no old model
+    assert _which(fresh) == "first"
+
+
+@pytest.mark.parametrize(
+    ("fail_at", "expected"),
+    [
+        ("replace#1", "old"),  # moving the old model aside
+        ("replace#2", "old"),  # moving the new model in
+        ("rmtree-old", "new"),  # removing the old model afterwards
+    ],
+)
+def test_a_crash_while_publishing_leaves_a_whole_model(tmp_path, tiny_model, monkeypatch, fail_at, expected):
+    out = _model(tiny_model, tmp_path / "model", "old")
+    stage = _model(tiny_model, tmp_path / "model.work" / "model", "new")
+    calls = {"replace": 0}
+    real_replace, real_rmtree = os.replace, shutil.rmtree
+
+    def replace(src, dst):
+        calls["replace"] += 1
+        if fail_at == f"replace#{calls['replace']}":
+            raise OSError("simulated crash")
+        return real_replace(src, dst)
+
+    def rmtree(path, *args, **kwargs):
+        if fail_at == "rmtree-old" and Path(path).name == "model.old" and Path(path).exists():
+            raise OSError("simulated crash")
+        return real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(finetune.os, "replace", replace)
+    monkeypatch.setattr(finetune.shutil, "rmtree", rmtree)
+    with pytest.raises(OSError, match="simulated crash"):
+        publish(stage, out)
+    monkeypatch.undo()
+    assert _which(out) == expected
+
+
+def test_a_kill_between_the_renames_is_recovered(tmp_path, tiny_model):
+    out = tmp_path / "model"
+    _model(tiny_model, tmp_path / "model.old", "old")  # the state a SIGKILL between the renames leaves
+    with pytest.raises(ModelError, match="a save was interrupted"):
+        Tagger.from_pretrained(out)
+    assert recover_interrupted_publish(out)
+    assert _which(out) == "old"
+    assert not recover_interrupted_publish(out)  # nothing to do any more
+    shutil.move(str(out), str(tmp_path / "model.old"))
+    publish(_model(tiny_model, tmp_path / "stage", "new"), out)  # the next save recovers first
+    assert _which(out) == "new" and not (tmp_path / "model.old").exists()
+
+
+def test_a_failed_training_run_leaves_no_work_directory(tmp_path, tiny_model, monkeypatch):
+    from envtag.training.config import TrainConfig
+
+    out = _model(tiny_model, tmp_path / "model", "old")
+    cfg = TrainConfig(output_dir=str(out))
+
+    def crash_while_saving(cfg, log):
+        stage = _model(tiny_model, tmp_path / "model.work" / "model", "half")
+        (stage / "model.safetensors").write_bytes(b"half-written")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(finetune, "_train", crash_while_saving)
+    with pytest.raises(KeyboardInterrupt):
+        finetune.train(cfg)
+    assert not (tmp_path / "model.work").exists()
+    assert _which(out) == "old"
