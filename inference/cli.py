@@ -81,16 +81,29 @@ def tag(
             "(without it an existing output file is overwritten).",
         ),
     ] = False,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary",
+            help="Also write one summary record per document (label counts and shares over content "
+            'paragraphs): a {"type": "summary"} line in JSONL, a FILE.summary.csv beside CSV output.',
+        ),
+    ] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Tag every paragraph of the inputs; every paragraph gets one output record."""
-    run_guarded(lambda: _tag(paths, output, model, batch_size, evidence, text_field, shard=shard, resume=resume), debug)
+    run_guarded(
+        lambda: _tag(
+            paths, output, model, batch_size, evidence, text_field, shard=shard, resume=resume, summary=summary
+        ),
+        debug,
+    )
 
 
-def _tag(paths, output, model, batch_size, evidence, text_field, shard=None, resume=False) -> None:
+def _tag(paths, output, model, batch_size, evidence, text_field, shard=None, resume=False, summary=False) -> None:
     from tqdm import tqdm
 
-    from .output import CsvWriter, JsonlWriter, record
+    from .output import CsvWriter, JsonlWriter, record, summary_record
     from .readers import BadRecord, InputError, expand_inputs, iter_paragraphs, iter_stdin_paragraphs
     from .tagger import Tagger, check_compatible
 
@@ -160,6 +173,8 @@ def _tag(paths, output, model, batch_size, evidence, text_field, shard=None, res
             if not doc_counts and not failed:
                 typer.echo(f"{name}: no paragraphs (empty input)", err=True)
             elif doc_counts:
+                if summary:
+                    writer.write_summary(summary_record(name, doc_counts, tagger.labels))
                 labs = ", ".join(f"{k[6:]} {v}" for k, v in sorted(doc_counts.items()) if k.startswith("label:"))
                 typer.echo(
                     f"{name}: {doc_counts['paragraphs']} paragraphs, {doc_counts['tagged']} tagged, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 from typing import IO
 
 from .readers import Paragraph
@@ -23,12 +24,35 @@ def record(par: Paragraph, pred: Prediction) -> dict:
     }
 
 
+def summary_record(source: str, counts, labels: list[str]) -> dict:
+    """Per-document label counts and shares over the content paragraphs
+    tagged in this run (``counts`` as kept by the tag command)."""
+    tagged = counts["tagged"]
+    return {
+        "type": "summary",
+        "source": source,
+        "paragraphs": counts["paragraphs"],
+        "tagged": tagged,
+        "skipped": counts["skipped"],
+        "labels": {
+            lab: {
+                "count": counts[f"label:{lab}"],
+                "share": round(counts[f"label:{lab}"] / tagged, 4) if tagged else 0.0,
+            }
+            for lab in labels
+        },
+    }
+
+
 class JsonlWriter:
     def __init__(self, fh: IO[str]) -> None:
         self.fh = fh
 
     def write(self, rec: dict) -> None:
         self.fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    def write_summary(self, rec: dict) -> None:
+        self.write(rec)
 
     def close(self) -> None:
         self.fh.flush()
@@ -39,6 +63,8 @@ class CsvWriter:
 
     def __init__(self, fh: IO[str], labels: list[str]) -> None:
         self.labels = labels
+        self._summary_fh: IO[str] | None = None
+        self._summary_writer = None
         self.writer = csv.writer(fh)
         self.fh = fh
         self.writer.writerow(
@@ -60,5 +86,23 @@ class CsvWriter:
             ]
         )
 
+    def write_summary(self, rec: dict) -> None:
+        """Document summaries go to ``<output>.summary.csv``: one row per
+        document, a count and a share column per label."""
+        if self._summary_writer is None:
+            path = Path(self.fh.name)
+            self._summary_fh = open(path.with_suffix(".summary.csv"), "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._summary_writer = csv.writer(self._summary_fh)
+            self._summary_writer.writerow(
+                ["source", "paragraphs", "tagged", "skipped"]
+                + [f"{kind}_{lab}" for lab in self.labels for kind in ("count", "share")]
+            )
+        self._summary_writer.writerow(
+            [rec["source"], rec["paragraphs"], rec["tagged"], rec["skipped"]]
+            + [rec["labels"][lab][kind] for lab in self.labels for kind in ("count", "share")]
+        )
+
     def close(self) -> None:
         self.fh.flush()
+        if self._summary_fh is not None:
+            self._summary_fh.close()

@@ -122,3 +122,25 @@ def test_train_with_bad_config_is_one_line(tmp_path):
     res = runner.invoke(app, ["train", "--config", str(cfg)])
     assert res.exit_code == 2
     assert "does not exist" in res.stderr and "Traceback" not in res.output
+
+
+def test_document_summaries_in_jsonl_and_csv(tmp_path, tiny_model, SHARED):  # noqa: N803
+    out = tmp_path / "out.jsonl"
+    res = runner.invoke(app, ["tag", str(SHARED / "seeds"), "-o", str(out), "-m", str(tiny_model), "--summary"])
+    assert res.exit_code == 0, res.output
+    recs = _records(out)
+    summaries = [r for r in recs if r.get("type") == "summary"]
+    paragraphs = [r for r in recs if r.get("type") != "summary"]
+    assert len(paragraphs) == 58 and len(summaries) == 5
+    for s in summaries:
+        mine = [r for r in paragraphs if r["source"] == s["source"]]
+        tagged = [r for r in mine if not r["skipped"]]
+        assert (s["paragraphs"], s["tagged"]) == (len(mine), len(tagged))
+        for lab, v in s["labels"].items():
+            count = sum(lab in r["labels"] for r in tagged)
+            assert v["count"] == count and abs(v["share"] - count / len(tagged)) < 1e-3
+    out_csv = tmp_path / "out.csv"
+    res = runner.invoke(app, ["tag", str(SHARED / "seeds"), "-o", str(out_csv), "-m", str(tiny_model), "--summary"])
+    assert res.exit_code == 0, res.output
+    table = list(csv.DictReader(io.StringIO((tmp_path / "out.summary.csv").read_text(encoding="utf-8"))))
+    assert len(table) == 5 and {"count_air", "share_air"} <= set(table[0])
