@@ -255,6 +255,26 @@ def report(
     run_guarded(go, debug)
 
 
+@app.command("soup")
+def soup_cmd(
+    models: Annotated[list[Path], typer.Argument(help="Tagger directories fine-tuned from the same encoder.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Directory for the averaged model.")],
+    dev: Annotated[Path, typer.Option("--dev", help="Dev file for threshold tuning.")],
+    report: Annotated[list[Path] | None, typer.Option("--report", help="Extra files scored in the card.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Average the weights of taggers trained with different seeds; re-tune thresholds on dev."""
+
+    def go():
+        from .soup import soup
+
+        out, metrics = soup(models, dev, output, report_files=report or [])
+        summary = ", ".join(f"{k} macro-F1 {v['macro_f1']:.4f}" for k, v in metrics.items())
+        typer.echo(f"saved {out}: {summary}", err=True)
+
+    run_guarded(go, debug)
+
+
 @labels_app.command("show")
 def labels_show() -> None:
     """Print the taxonomy: ids, names and definitions in model order."""

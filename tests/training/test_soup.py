@@ -1,0 +1,33 @@
+"""Weight averaging of two tiny taggers trained with different seeds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from safetensors.torch import load_file
+
+from envtag.errors import ModelError
+from envtag.tagger import Tagger
+from envtag.training.finetune import train
+from envtag.training.soup import soup
+
+
+def test_soup_averages_weights_and_retunes_thresholds(tmp_path, tiny_model, SHARED):  # noqa: N803
+    from model_fixture import tiny_config
+
+    # Same vocabulary and architecture as tiny_model (vocab is built from the same data), another seed.
+    other = train(tiny_config(tmp_path, SHARED, seed=99), log=lambda m: None)
+    out, metrics = soup([tiny_model, other], tmp_path / "dev.jsonl", tmp_path / "soup", export=False)
+    a, b, s = (load_file(str(d / "model.safetensors")) for d in (tiny_model, other, out))
+    key = "classifier.weight"
+    assert ((a[key].float() + b[key].float()) / 2 - s[key].float()).abs().max() < 1e-2
+    settings = json.loads((out / "envtag.json").read_text())
+    assert [i["seed"] for i in settings["extra"]["soup"]] == [7, 99]
+    assert 0.0 <= metrics["dev"]["macro_f1"] <= 1.0
+    assert len(Tagger.from_pretrained(out).predict(["加强大气污染防治"])) == 1
+
+
+def test_soup_needs_two_models(tmp_path, tiny_model):
+    with pytest.raises(ModelError, match="at least two"):
+        soup([tiny_model], tmp_path / "dev.jsonl", tmp_path / "x", export=False)
