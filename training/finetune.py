@@ -251,6 +251,10 @@ def _train(cfg: TrainConfig, log) -> Path:
     )
     t0 = time.time()
     trainer.train()
+    if not trainer.is_world_process_zero():
+        # Multi-process runs (accelerate launch / torchrun): process 0 alone
+        # saves, tunes thresholds and publishes; the others are done.
+        return out
     train_minutes = (time.time() - t0) / 60
     history = [r for r in trainer.state.log_history if "eval_macro_f1" in r]
 

@@ -1,6 +1,7 @@
 """Speed benchmark of the tagging path: throughput, cold start, memory, int8 quality.
 
     .venv/bin/python benchmarks/speed/run.py [--model models/default] [--n 5000] [--out benchmarks/speed/results.md]
+        [--stages throughput,rss,quality]
 
 In one run, on this machine:
 
@@ -35,6 +36,9 @@ In one run, on this machine:
   ``envtag.scoring.score``.
 
 Writes ``results.md`` and ``results.json`` (``--out``) and prints the tables.
+``--stages throughput,rss,quality`` runs a part only (e.g. to keep each job
+short on a shared machine); a partial run updates the existing JSON of the
+same model and sample, and the report lists every command that contributed.
 """
 
 from __future__ import annotations
@@ -107,6 +111,7 @@ def machine() -> dict:
             versions[mod] = None
     return {
         "nproc": os.cpu_count(),
+        "loadavg_1min_at_start": round(os.getloadavg()[0], 2),
         "cpu": cpu,
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -276,58 +281,73 @@ def fmt(x: float | None, digits: int = 1) -> str:
 
 
 def to_markdown(r: dict) -> str:
-    m = r["machine"]
+    m = r["runs"][-1]["machine"]
     lines = [
         "# Speed benchmark",
         "",
-        f"Command: `{r['command']}`  ",
-        f"Date: {r['date']}  ",
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
-        + "  ",
-        f"Model: `{r['model']}`"
-        + (f" — {r['model_note']}" if r.get("model_note") else "")
-        + f"; {r['n']} paragraphs drawn from `{r['corpus']}` (seed {r['seed']}, "
-        f"mean {r['mean_chars']:.0f} characters).",
+        + ".  ",
+        f"Model: `{r['model']}` ({r['model_desc']}); {r['n']:,} paragraphs drawn from `{r['corpus']}` "
+        f"(seed {r['seed']}, mean {r['mean_chars']:.0f} characters).",
         "",
-        "## Throughput (`envtag tag` end to end: read → clean → tokenise → infer → write JSONL)",
-        "",
-        "Wall time of the whole command, start-up and model loading included; the last column subtracts "
-        "the start-up time of the same command on a one-paragraph file.",
-        "",
-        "| run | model | backend | paragraphs | evidence | wall (s) | par/s | par/s excl. start-up |",
-        "|---|---|---|---:|---|---:|---:|---:|",
+        "| command | stages | started | finished | load avg (1 min) at start / end |",
+        "|---|---|---|---|---|",
     ]
-    for t in r["throughput"]:
+    for run in r["runs"]:
         lines.append(
-            f"| {t['name']} | {t['model_desc']} | {t['backend']} | {t['paragraphs']:,}"
-            f"{' (subset)' if t.get('subset') else ''} | {'yes' if t['evidence'] else 'no'} | "
-            f"{fmt(t['wall_s'])} | {fmt(t['par_s'])} | {fmt(t['par_s_steady'])} |"
+            f"| `{run['command']}` | {', '.join(run['stages'])} | {run['date']} | {run.get('finished', '–')} | "
+            f"{run['machine']['loadavg_1min_at_start']} / {run.get('loadavg_1min_at_end', '–')} |"
         )
-    if r.get("base_note"):
-        lines += ["", r["base_note"]]
-    c = r["cold_start"]
-    lines += [
-        "",
-        "## Cold start, memory, int8 quality",
-        "",
-        f"* Cold start (`envtag tag` on a one-paragraph file, ONNX model, median of 3 after a warm-up): "
-        f"**{c['median_s']:.2f} s** (runs: {', '.join(f'{x:.2f}' for x in c['runs_s'])}); modules imported "
-        f"among torch/transformers/onnxruntime: {', '.join(c['imported']) or 'none'}. "
-        f"PyTorch fallback (same model without the ONNX file): {r['startup_torch_s']:.2f} s.",
-    ]
-    for k in r["rss"]:
+    lines.append("")
+    lines.append(
+        "The load average of an idle machine is about 0; each process busy on a core adds about 1 "
+        "(the benchmark's own command adds about 1–2)."
+    )
+    notes = [run["note"] for run in r["runs"] if run.get("note")]
+    lines += [f"**Note:** {n}" for n in dict.fromkeys(notes)]
+    if "throughput" in r:
+        lines += [
+            "",
+            "## Throughput (`envtag tag` end to end: read → clean → tokenise → infer → write JSONL)",
+            "",
+            "Wall time of the whole command, start-up and model loading included; the last column subtracts "
+            "the start-up time of the same command on a one-paragraph file.",
+            "",
+            "| run | model | backend | paragraphs | evidence | wall (s) | par/s | par/s excl. start-up |",
+            "|---|---|---|---:|---|---:|---:|---:|",
+        ]
+        for t in r["throughput"]:
+            lines.append(
+                f"| {t['name']} | {t['model_desc']} | {t['backend']} | {t['paragraphs']:,}"
+                f"{' (subset)' if t.get('subset') else ''} | {'yes' if t['evidence'] else 'no'} | "
+                f"{fmt(t['wall_s'])} | {fmt(t['par_s'])} | {fmt(t['par_s_steady'])} |"
+            )
+        if r.get("base_note"):
+            lines += ["", r["base_note"]]
+    lines += ["", "## Cold start, memory, int8 quality", ""]
+    if "cold_start" in r:
+        c = r["cold_start"]
+        lines.append(
+            f"* Cold start (`envtag tag` on a one-paragraph file, ONNX model, median of 3 after a warm-up): "
+            f"**{c['median_s']:.2f} s** (runs: {', '.join(f'{x:.2f}' for x in c['runs_s'])}); modules imported "
+            f"among torch/transformers/onnxruntime: {', '.join(c['imported']) or 'none'}. "
+            f"PyTorch fallback (same model without the ONNX file): {r['startup_torch_s']:.2f} s."
+        )
+    for k in r.get("rss", []):
         lines.append(
             f"* Peak RSS, `envtag tag --no-evidence` on {k['paragraphs']:,} paragraphs: "
             f"**{fmt(k['peak_rss_mib'])} MiB** ({fmt(k['wall_s'])} s, {fmt(k['par_s'])} par/s)"
         )
-    q = r["quality"]
-    lines.append(
-        f"* silver_dev ({q['rows']} content rows), `Tagger.predict`: macro-F1 int8 ONNX "
-        f"**{q['onnx']['macro_f1']:.4f}** vs PyTorch fp32 **{q['torch']['macro_f1']:.4f}** "
-        f"(drop {q['f1_drop']:+.4f}); micro-F1 {q['onnx']['micro_f1']:.4f} vs {q['torch']['micro_f1']:.4f}; "
-        f"scores differ by {q['mean_abs_score_diff']:.4f} on average, {q['max_abs_score_diff']:.4f} at most."
-    )
+    if "quality" in r:
+        q = r["quality"]
+        lines.append(
+            f"* silver_dev ({q['rows']} content rows), `Tagger.predict`: macro-F1 int8 ONNX "
+            f"**{q['onnx']['macro_f1']:.4f}** vs PyTorch fp32 **{q['torch']['macro_f1']:.4f}** "
+            f"(difference {-q['f1_drop']:+.4f}); micro-F1 {q['onnx']['micro_f1']:.4f} vs "
+            f"{q['torch']['micro_f1']:.4f}; label scores differ by {q['mean_abs_score_diff']:.4f} on average, "
+            f"{q['max_abs_score_diff']:.4f} at most."
+        )
     lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for t in r["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")
@@ -336,6 +356,139 @@ def to_markdown(r: dict) -> str:
 
 
 # --------------------------------------------------------------------- main
+STAGES = ("throughput", "rss", "quality")
+
+
+def run_throughput(args, model: Path, desc: str, result: dict, sample: list[str], work: Path, log) -> None:
+    base_n = min(args.base_subset, args.n)
+    src = write_lines(work / "sample.txt", sample)
+    src_base = write_lines(work / "sample-base.txt", sample[:base_n])
+    one = write_lines(work / "one.txt", [sample[0]])
+    pt_model = torch_copy(model, work / "model-torch")
+    log("building the BERT-base-sized model …")
+    base_model = bert_base_dir(model, work / "bert-base")
+
+    log("start-up (one-paragraph file, median of 3) …")
+    cold = startup(model, one, work)
+    cold["imported"] = imported_modules(model, one, work)
+    st_torch = startup(pt_model, one, work, repeats=1)["median_s"]
+    st_base = startup(base_model, one, work, repeats=1)["median_s"]
+    result.update(cold_start=cold, startup_torch_s=st_torch, startup_base_s=st_base)
+    log(f"  cold start {cold['median_s']:.2f} s ({cold['imported']}); torch {st_torch:.2f} s")
+
+    log("throughput …")
+    runs = []
+
+    def add(res, model_desc, backend, role, subset=False):
+        res.update(model_desc=model_desc, backend=backend, role=role, subset=subset)
+        runs.append(res)
+        return res
+
+    mine = f"{result['model']} ({desc})"
+    cs = cold["median_s"]
+    add(throughput("(a) ORT int8", model, src, args.n, work, True, cs, log), mine, "ORT int8", "a_evidence")
+    a_no = add(throughput("(a) ORT int8", model, src, args.n, work, False, cs, log), mine, "ORT int8", "a")
+    add(throughput("(b) PyTorch fp32", pt_model, src, args.n, work, True, st_torch, log), mine, "PyTorch fp32", "b_ev")
+    add(throughput("(b) PyTorch fp32", pt_model, src, args.n, work, False, st_torch, log), mine, "PyTorch fp32", "b")
+
+    base_desc = "BERT-base size (12L/768H), random init"
+    name = "(c) BERT-base PyTorch fp32"
+    c = add(throughput(name, base_model, src_base, base_n, work, False, st_base, log), base_desc, "PyTorch fp32", "c")
+    c["subset"] = base_n < args.n
+    estimate = args.n / c["par_s_steady"] + st_base
+    result["base_note"] = ""
+    if base_n < args.n and estimate <= args.base_budget_s:
+        runs.pop()
+        c = add(throughput(name, base_model, src, args.n, work, False, st_base, log), base_desc, "PyTorch fp32", "c")
+        a_ref = a_no
+    else:
+        a_ref = add(
+            throughput("(a) ORT int8", model, src_base, base_n, work, False, cs, log),
+            mine,
+            "ORT int8",
+            "a_subset",
+            subset=base_n < args.n,
+        )
+        if base_n < args.n:
+            result["base_note"] = (
+                f"(c) on all {args.n:,} paragraphs would take about {estimate / 60:.0f} min here (over the "
+                f"{args.base_budget_s / 60:.0f}-min budget), so it was timed on the first {base_n:,} of the same "
+                f"paragraphs (marked *subset*); (a) was timed on the same subset for the speed-up ratio."
+            )
+    result["throughput"] = runs
+    result["speedup_vs_bert_base"] = a_ref["par_s_steady"] / c["par_s_steady"]
+    result["speedup_vs_bert_base_wall"] = a_ref["par_s"] / c["par_s"]
+    log(f"  speed-up (a) / (c), no evidence: {result['speedup_vs_bert_base']:.0f}× excl. start-up")
+
+
+def run_rss(args, model: Path, result: dict, pool: list[str], order: list[int], work: Path, log) -> None:
+    log("peak RSS …")
+    rss = []
+    for size in args.rss_sizes:
+        big = write_lines(work / f"rss-{size}.txt", [pool[order[i % len(order)]] for i in range(size)])
+        res = tag(model, big, work / "rss.jsonl", evidence=False)
+        if res["records"] != size:
+            raise RuntimeError(f"RSS run: {res['records']} output records for {size} paragraphs")
+        res.update(paragraphs=size, par_s=size / res["wall_s"])
+        rss.append(res)
+        big.unlink()
+        log(f"  {size:>7} paragraphs: {res['peak_rss_mib']:.0f} MiB, {res['wall_s']:.1f} s")
+    result["rss"] = rss
+    result["rss_ratio"] = None
+    if len(rss) >= 2 and rss[0]["peak_rss_mib"] and rss[-1]["peak_rss_mib"]:
+        result["rss_ratio"] = rss[-1]["peak_rss_mib"] / rss[0]["peak_rss_mib"]
+
+
+def targets(r: dict) -> list[dict]:
+    out = []
+    runs = {t["role"]: t for t in r.get("throughput", [])}
+    if runs:
+        a_ev, a_no = runs["a_evidence"], runs["a"]
+        out.append(
+            {
+                "target": f"≥ {TARGETS['default_par_s']:.0f} par/s end to end, ORT int8 (evidence on, wall)",
+                "measured": f"{a_ev['par_s']:.1f} par/s (no evidence: {a_no['par_s']:.1f})",
+                "met": a_ev["par_s"] >= TARGETS["default_par_s"],
+            }
+        )
+        sp = r["speedup_vs_bert_base"]
+        out.append(
+            {
+                "target": f"≥ {TARGETS['speedup_vs_bert_base']:.0f}× BERT-base fp32 (no evidence, excl. start-up)",
+                "measured": f"{sp:.1f}× ({r['speedup_vs_bert_base_wall']:.1f}× on wall time)",
+                "met": sp >= TARGETS["speedup_vs_bert_base"],
+            }
+        )
+    if "quality" in r:
+        q = r["quality"]
+        out.append(
+            {
+                "target": f"int8 macro-F1 within {TARGETS['int8_f1_drop']} of fp32",
+                "measured": f"{q['onnx']['macro_f1'] - q['torch']['macro_f1']:+.4f}",
+                "met": abs(q["f1_drop"]) <= TARGETS["int8_f1_drop"],
+            }
+        )
+    if "cold_start" in r:
+        cs = r["cold_start"]["median_s"]
+        out.append(
+            {
+                "target": f"cold start ≤ {TARGETS['cold_start_s']} s",
+                "measured": f"{cs:.2f} s",
+                "met": cs <= TARGETS["cold_start_s"],
+            }
+        )
+    if "rss" in r:
+        ratio = r.get("rss_ratio")
+        out.append(
+            {
+                "target": f"peak RSS at 100k ≤ {TARGETS['rss_ratio_100k_10k']}× at 10k",
+                "measured": "–" if ratio is None else f"{ratio:.2f}×",
+                "met": ratio is not None and ratio <= TARGETS["rss_ratio_100k_10k"],
+            }
+        )
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", type=Path, default=REPO / "models" / "default")
@@ -346,10 +499,19 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--rss-sizes", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--base-budget-s", type=float, default=480.0, help="time allowed for BERT-base on all --n")
     ap.add_argument("--base-subset", type=int, default=500, help="BERT-base paragraphs when over budget")
-    ap.add_argument("--note", default="", help="a note on the model, printed beside its name")
+    ap.add_argument("--note", default="", help="a note on the run, printed in the report")
+    ap.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help="comma-separated subset of throughput,rss,quality (default: all); a partial run updates "
+        "the existing --out JSON of the same model and sample and rewrites the report",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
     args = ap.parse_args(argv)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    stages = [x.strip() for x in args.stages.split(",") if x.strip()]
+    if not stages or set(stages) - set(STAGES):
+        raise SystemExit(f"--stages: choose from {', '.join(STAGES)}")
 
     model = args.model.resolve()
     if not (model / "config.json").exists():
@@ -359,19 +521,28 @@ def main(argv: list[str] | None = None) -> dict:
     if not (model / ONNX_INT8).exists():
         raise SystemExit(f"{model} has no {ONNX_INT8}; run `envtag export --model {args.model}` first")
     command = "python benchmarks/speed/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    result: dict = {
-        "command": command.strip(),
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(),
+    mach = machine()
+    run_info = {"command": command.strip(), "stages": stages, "date": _now(), "machine": mach, "note": args.note}
+    key = {
         "model": os.path.relpath(model, REPO) if model.is_relative_to(REPO) else str(model),
-        "model_note": args.note,
         "n": args.n,
         "seed": args.seed,
         "corpus": os.path.relpath(args.corpus, REPO),
     }
+    json_out = args.out.with_suffix(".json")
+    result: dict = dict(key)
+    if set(stages) != set(STAGES) and json_out.exists():
+        previous = json.loads(json_out.read_text(encoding="utf-8"))
+        if all(previous.get(k) == v for k, v in key.items()):
+            result = {k: v for k, v in previous.items() if k not in ("targets",)}
+        else:
+            log(f"{json_out} holds another model or sample; starting a new report")
+    # runs whose every stage is re-run now are superseded
+    result["runs"] = [*(r for r in result.get("runs", []) if set(r["stages"]) - set(stages)), run_info]
     cfg = json.loads((model / "config.json").read_text(encoding="utf-8"))
     desc = f"{cfg['num_hidden_layers']}L/{cfg['hidden_size']}H"
-    log(f"speed benchmark: model {result['model']} ({desc}), {result['machine']['nproc']} CPUs")
+    result["model_desc"] = desc
+    log(f"speed benchmark: model {key['model']} ({desc}), {mach['nproc']} CPUs, stages {', '.join(stages)}")
 
     pool = corpus_paragraphs(args.corpus)
     order = list(range(len(pool)))
@@ -380,133 +551,32 @@ def main(argv: list[str] | None = None) -> dict:
     if len(sample) < args.n:
         raise SystemExit(f"the corpus has only {len(sample)} paragraphs")
     result["mean_chars"] = sum(map(len, sample)) / len(sample)
-    base_n = min(args.base_subset, args.n)
 
     with tempfile.TemporaryDirectory(prefix="envtag-speed-") as tmp:
         work = Path(tmp)
-        src = write_lines(work / "sample.txt", sample)
-        src_base = write_lines(work / "sample-base.txt", sample[:base_n])
-        one = write_lines(work / "one.txt", [sample[0]])
-        pt_model = torch_copy(model, work / "model-torch")
-        log("building the BERT-base-sized model …")
-        base_model = bert_base_dir(model, work / "bert-base")
-
-        log("start-up (one-paragraph file, median of 3) …")
-        cold = startup(model, one, work)
-        cold["imported"] = imported_modules(model, one, work)
-        st_torch = startup(pt_model, one, work, repeats=1)["median_s"]
-        st_base = startup(base_model, one, work, repeats=1)["median_s"]
-        result["cold_start"] = cold
-        result["startup_torch_s"] = st_torch
-        result["startup_base_s"] = st_base
-        log(f"  cold start {cold['median_s']:.2f} s ({cold['imported']}); torch {st_torch:.2f} s")
-
-        log("throughput …")
-        runs = []
-
-        def add(res, model_desc, backend, subset=False):
-            res.update(model_desc=model_desc, backend=backend, subset=subset)
-            runs.append(res)
-            return res
-
-        mine = f"{result['model']} ({desc})"
-        a_ev = add(throughput("(a) ORT int8", model, src, args.n, work, True, cold["median_s"], log), mine, "ORT int8")
-        a_no = add(throughput("(a) ORT int8", model, src, args.n, work, False, cold["median_s"], log), mine, "ORT int8")
-        add(throughput("(b) PyTorch fp32", pt_model, src, args.n, work, True, st_torch, log), mine, "PyTorch fp32")
-        add(throughput("(b) PyTorch fp32", pt_model, src, args.n, work, False, st_torch, log), mine, "PyTorch fp32")
-
-        base_desc = "BERT-base size (12L/768H), random init"
-        c = add(
-            throughput("(c) BERT-base PyTorch fp32", base_model, src_base, base_n, work, False, st_base, log),
-            base_desc,
-            "PyTorch fp32",
-            subset=base_n < args.n,
-        )
-        estimate = args.n / c["par_s_steady"] + st_base
-        if base_n < args.n and estimate <= args.base_budget_s:
-            runs.pop()
-            c = add(
-                throughput("(c) BERT-base PyTorch fp32", base_model, src, args.n, work, False, st_base, log),
-                base_desc,
-                "PyTorch fp32",
-            )
-            a_ref = a_no
-            result["base_note"] = ""
-        else:
-            a_ref = add(
-                throughput("(a) ORT int8", model, src_base, base_n, work, False, cold["median_s"], log),
-                mine,
-                "ORT int8",
-                subset=base_n < args.n,
-            )
-            result["base_note"] = (
-                f"(c) on all {args.n:,} paragraphs would take about {estimate / 60:.0f} min here (over the "
-                f"{args.base_budget_s / 60:.0f}-min budget), so it was timed on the first {base_n:,} of the same "
-                f"paragraphs (marked *subset*); (a) was timed on the same subset for the speed-up ratio."
-            )
-        result["throughput"] = runs
-        speedup = a_ref["par_s_steady"] / c["par_s_steady"]
-        speedup_wall = a_ref["par_s"] / c["par_s"]
-        log(f"  speed-up (a) / (c), no evidence: {speedup:.0f}× steady, {speedup_wall:.0f}× wall")
-
-        log("peak RSS …")
-        rss = []
-        for size in args.rss_sizes:
-            lines = [pool[order[i % len(order)]] for i in range(size)]
-            big = write_lines(work / f"rss-{size}.txt", lines)
-            del lines
-            res = tag(model, big, work / "rss.jsonl", evidence=False)
-            res.update(paragraphs=size, par_s=size / res["wall_s"])
-            rss.append(res)
-            big.unlink()
-            log(f"  {size:>7} paragraphs: {res['peak_rss_mib']:.0f} MiB, {res['wall_s']:.1f} s")
-        result["rss"] = rss
-
-    log("int8 vs fp32 on silver_dev …")
-    q = int8_vs_fp32(model, args.dev)
-    result["quality"] = q
-    log(f"  macro-F1 int8 {q['onnx']['macro_f1']:.4f} fp32 {q['torch']['macro_f1']:.4f}")
-
-    rss_ratio = None
-    if len(rss) >= 2 and rss[0]["peak_rss_mib"] and rss[-1]["peak_rss_mib"]:
-        rss_ratio = rss[-1]["peak_rss_mib"] / rss[0]["peak_rss_mib"]
-    default_rate = a_ev["par_s"]
-    result["targets"] = [
-        {
-            "target": f"≥ {TARGETS['default_par_s']:.0f} par/s end to end, ORT int8 (evidence on, wall)",
-            "measured": f"{default_rate:.1f} par/s (no evidence: {a_no['par_s']:.1f})",
-            "met": default_rate >= TARGETS["default_par_s"],
-        },
-        {
-            "target": f"≥ {TARGETS['speedup_vs_bert_base']:.0f}× BERT-base fp32 (no evidence, excl. start-up)",
-            "measured": f"{speedup:.1f}× ({speedup_wall:.1f}× on wall time)",
-            "met": speedup >= TARGETS["speedup_vs_bert_base"],
-        },
-        {
-            "target": f"int8 macro-F1 within {TARGETS['int8_f1_drop']} of fp32",
-            "measured": f"{q['onnx']['macro_f1'] - q['torch']['macro_f1']:+.4f}",
-            "met": abs(q["f1_drop"]) <= TARGETS["int8_f1_drop"],
-        },
-        {
-            "target": f"cold start ≤ {TARGETS['cold_start_s']} s",
-            "measured": f"{cold['median_s']:.2f} s",
-            "met": cold["median_s"] <= TARGETS["cold_start_s"],
-        },
-        {
-            "target": f"peak RSS at 100k ≤ {TARGETS['rss_ratio_100k_10k']}× at 10k",
-            "measured": "–" if rss_ratio is None else f"{rss_ratio:.2f}×",
-            "met": rss_ratio is not None and rss_ratio <= TARGETS["rss_ratio_100k_10k"],
-        },
-    ]
-    result["speedup_vs_bert_base"] = speedup
-    result["rss_ratio"] = rss_ratio
+        if "throughput" in stages:
+            run_throughput(args, model, desc, result, sample, work, log)
+        if "rss" in stages:
+            run_rss(args, model, result, pool, order, work, log)
+    if "quality" in stages:
+        log("int8 vs fp32 on silver_dev …")
+        q = int8_vs_fp32(model, args.dev)
+        result["quality"] = q
+        log(f"  macro-F1 int8 {q['onnx']['macro_f1']:.4f} fp32 {q['torch']['macro_f1']:.4f}")
+    run_info["loadavg_1min_at_end"] = round(os.getloadavg()[0], 2)
+    run_info["finished"] = _now()
+    result["targets"] = targets(result)
 
     md = to_markdown(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(md, encoding="utf-8")
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     print(md)
     return result
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 if __name__ == "__main__":
