@@ -250,14 +250,12 @@ class Tagger:
         encoded = self._encode([preds[i].clean_text for i in todo])
         sequences: list[list[int]] = []
         owner: list[int] = []
-        sentence_info: list[tuple[list[tuple[int, int]], list[tuple[int, int]], list[int]]] = []
         for k, (ids, offsets) in enumerate(encoded):
             spans = split_sentences(preds[todo[k]].clean_text)
             ranges = sentence_token_ranges(spans, offsets)
             for w in make_windows(ranges, len(ids), self.window_budget, self.settings.stride_sentences):
                 sequences.append(ids[w.start : w.end])
                 owner.append(k)
-            sentence_info.append((spans, ranges, ids))
         if not sequences:  # text that tokenises to nothing
             for i in todo:
                 preds[i].scores = dict.fromkeys(self.labels, 0.0)
@@ -270,10 +268,10 @@ class Tagger:
             preds[i].scores = {lab: float(s) for lab, s in zip(self.labels, scores, strict=True)}
             preds[i].labels = [lab for lab, s, t in zip(self.labels, scores, self._thresholds, strict=True) if s >= t]
         if evidence:
-            self._add_evidence(preds, todo, sentence_info, batch_size)
+            self._add_evidence(preds, todo, batch_size)
         return preds
 
-    def _add_evidence(self, preds, todo, sentence_info, batch_size) -> None:
+    def _add_evidence(self, preds: list[Prediction], todo: list[int], batch_size: int) -> None:
         """Sentences that carry each predicted label, as character spans of
         the *original* text: the raw paragraph is split into sentences, each
         is cleaned and scored by the same model on its own; a sentence is

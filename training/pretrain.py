@@ -107,16 +107,9 @@ def prepare(cfg: PretrainConfig, weak_labeler=None) -> Path:
 
 
 def _hash_files(paths: list[str]) -> dict[str, str]:
-    import hashlib
+    from .finetune import sha256
 
-    out = {}
-    for p in paths:
-        h = hashlib.sha256()
-        with open(p, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        out[str(p)] = h.hexdigest()
-    return out
+    return {str(p): sha256(p) for p in paths}
 
 
 # ----------------------------------------------------------------------- train
