@@ -17,10 +17,7 @@ def record(par: Paragraph, pred: Prediction) -> dict:
         "index": par.index,
         "id": par.id,
         "text": par.text,
-        "labels": pred.labels,
-        "scores": {k: round(v, 4) for k, v in pred.scores.items()},
-        "skipped": pred.skipped,
-        "evidence": pred.evidence,
+        **pred.to_dict(),
     }
 
 
