@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from envtag.errors import ModelError
@@ -124,4 +123,5 @@ def test_module_level_predict_uses_given_model(tiny_model):
 
     preds = predict(["加强水污染防治"], model=tiny_model)
     assert len(preds) == 1 and preds[0].skipped is None
-    assert isinstance(np.float64(preds[0].scores["water"]), np.float64)
+    direct = Tagger.from_pretrained(tiny_model).predict(["加强水污染防治"])[0]
+    assert preds[0].scores == direct.scores and preds[0].labels == direct.labels
