@@ -29,7 +29,7 @@ def tiny_model(tmp_path_factory, SHARED: Path) -> Path:  # noqa: N803
     """A trained, saved tiny envtag model directory (random-init BERT)."""
     from model_fixture import tiny_config
 
-    from envtag.training.finetune import train
+    from envtag_train.finetune import train
 
     root = tmp_path_factory.mktemp("tiny")
     return train(tiny_config(root, SHARED), log=lambda m: None)

@@ -18,7 +18,7 @@ def write_tiny_data(root: Path, shared: Path) -> tuple[Path, Path]:
 
 
 def tiny_config(root: Path, shared: Path, **overrides):
-    from envtag.training.config import TrainConfig
+    from envtag_train.config import TrainConfig
 
     train, dev = write_tiny_data(root, shared)
     cfg = TrainConfig(

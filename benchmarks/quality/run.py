@@ -5,10 +5,10 @@
 Scores, on the content rows of ``silver_dev`` and ``seeds_gold`` (rows with
 ``content: false`` carry no labels and are left out):
 
-* ``lexicon``: the taxonomy keyword lexicon (:class:`envtag.lexicon.LexiconTagger`)
+* ``lexicon``: the taxonomy keyword lexicon (:class:`envtag_train.lexicon.LexiconTagger`)
   on cleaned text;
 * ``tfidf-lr@0.5``: character 1-3-gram TF-IDF + one logistic regression per
-  label (:class:`envtag.training.weak.TfidfTeacher`) fitted on ``silver_train``,
+  label (:class:`envtag_train.weak.TfidfTeacher`) fitted on ``silver_train``,
   probability threshold 0.5;
 * ``tfidf-lr@dev-tuned``: the same model with a per-label threshold chosen to
   maximise that label's F1 on ``silver_dev``; its ``silver_dev`` numbers are
@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 
 from envtag.cleaning import CLEANING_VERSION, clean
-from envtag.lexicon import LexiconTagger
-from envtag.scoring import score, to_markdown
 from envtag.taxonomy import load_taxonomy
+from envtag_train.lexicon import LexiconTagger
+from envtag_train.metrics import score, to_markdown
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -107,7 +107,7 @@ def lexicon_baseline(split: Split, label_ids: list[str] | None = None) -> dict:
 
 def fit_tfidf(train: Split):
     """TF-IDF char 1-3-grams + per-label logistic regression, fitted on cleaned training rows."""
-    from envtag.training.weak import TfidfTeacher
+    from envtag_train.weak import TfidfTeacher
 
     return TfidfTeacher().fit(train.cleaned, train.y.astype(np.float32))
 

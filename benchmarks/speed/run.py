@@ -33,7 +33,7 @@ In one run, on this machine:
   (corpus paragraphs cycled), from ``/usr/bin/time -f %M`` (else psutil).
 * **int8 vs fp32 macro-F1** on the content rows of ``silver_dev`` through
   ``Tagger.predict`` (``backend="onnx"`` vs ``backend="torch"``), scored by
-  ``envtag.scoring.score``.
+  ``envtag_train.metrics.score``.
 
 Writes ``results.md`` and ``results.json`` (``--out``) and prints the tables.
 ``--stages throughput,rss,quality`` runs a part only (e.g. to keep each job
@@ -160,7 +160,7 @@ def bert_base_dir(model: Path, target: Path) -> Path:
 # ------------------------------------------------------------------- running
 def envtag_cmd() -> list[str]:
     script = Path(sys.executable).parent / "envtag"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "envtag.training.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "envtag.cli"]
 
 
 def run_measured(cmd: list[str], timeout: float = 3600) -> dict:
@@ -231,7 +231,7 @@ def startup(model: Path, one: Path, work: Path, repeats: int = 3) -> dict:
 
 DRIVER = """
 import sys
-from envtag.training.cli import app
+from envtag.cli import app
 try:
     app(sys.argv[1:])
 except SystemExit as exc:
@@ -250,8 +250,8 @@ def imported_modules(model: Path, one: Path, work: Path) -> list[str]:
 def int8_vs_fp32(model: Path, dev: Path) -> dict:
     import numpy as np
 
-    from envtag.scoring import score
     from envtag.tagger import Tagger
+    from envtag_train.metrics import score
 
     rows = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r.get("content", True)]

@@ -28,7 +28,7 @@ PARAGRAPHS = [
 @pytest.fixture(scope="module")
 def onnx_model(tiny_model, tmp_path_factory):
     """A copy of the tiny model with ``model.int8.onnx`` written by ``export_onnx``."""
-    from envtag.training.export import export_onnx
+    from envtag_train.export import export_onnx
 
     target = tmp_path_factory.mktemp("onnx") / "model"
     shutil.copytree(tiny_model, target)
@@ -41,7 +41,7 @@ def onnx_model(tiny_model, tmp_path_factory):
 DRIVER = textwrap.dedent(
     """
     import json, sys
-    from envtag.training.cli import app
+    from envtag.cli import app
     try:
         app(sys.argv[1:])
         code = 0
@@ -72,7 +72,7 @@ def test_tag_with_onnx_model_imports_neither_torch_nor_transformers(onnx_model, 
 
 def test_import_envtag_is_light():
     code = (
-        "import sys, envtag, envtag.training.cli, envtag.readers, envtag.cleaning, envtag.segment\n"
+        "import sys, envtag, envtag.cli, envtag.readers, envtag.cleaning, envtag.segment\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('torch', 'transformers', 'opencc', 'pypinyin', 'onnxruntime', 'sklearn', 'datasets')))"
     )

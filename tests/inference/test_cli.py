@@ -9,7 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from envtag.training.cli import app
+from envtag.cli import app
 
 runner = CliRunner()
 

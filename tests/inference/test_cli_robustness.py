@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from text_samples import SIMPLIFIED, TRADITIONAL
 from typer.testing import CliRunner
 
+from envtag.cli import app
 from envtag.readers import iter_paragraphs
-from envtag.training.cli import app
 
 runner = CliRunner()
 

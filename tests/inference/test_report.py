@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 
 from typer.testing import CliRunner
 
+from envtag.cli import app
 from envtag.report import DocumentView, render_report
-from envtag.training.cli import app
 
 LABELS = ["air", "water", "soil", "carbon", "enforcement", "supervision"]
 

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from envtag.cli import READ_CHUNK
+from envtag.cli import READ_CHUNK, app
 from envtag.errors import DataError
 from envtag.resume import records_done
-from envtag.training.cli import app
 
 runner = CliRunner()
 
@@ -68,7 +67,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_model, S
     assert _tag(tiny_model, src, "-o", full).exit_code == 0
 
     part = tmp_path / "part.jsonl"
-    cmd = [sys.executable, "-m", "envtag.training.cli", "tag", str(src), "-o", str(part), "-m", str(tiny_model)]
+    cmd = [sys.executable, "-m", "envtag.cli", "tag", str(src), "-o", str(part), "-m", str(tiny_model)]
     proc = subprocess.Popen([*cmd, "--no-evidence"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     try:

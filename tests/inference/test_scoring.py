@@ -1,4 +1,4 @@
-"""envtag.scoring and the local `multilabel_f1` evaluate metric."""
+"""envtag_train.metrics and the local `multilabel_f1` evaluate metric."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import socket
 import numpy as np
 import pytest
 
-from envtag import scoring
+from envtag_train import metrics as scoring
 
 NAMES = ["a", "b", "c"]
 

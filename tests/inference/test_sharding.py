@@ -8,16 +8,16 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
+from envtag.cli import app
 from envtag.readers import expand_inputs
 from envtag.sharding import parse_shard, select_shard, shard_of
-from envtag.training.cli import app
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def onnx_model(tiny_model, tmp_path_factory):
-    from envtag.training.export import export_onnx
+    from envtag_train.export import export_onnx
 
     target = tmp_path_factory.mktemp("onnx-shard") / "model"
     shutil.copytree(tiny_model, target)

@@ -4,8 +4,8 @@ import json
 
 from typer.testing import CliRunner
 
-from envtag.training.annotation_stats import agreement, stats
-from envtag.training.cli import app
+from envtag.cli import app
+from envtag_train.annotation_stats import agreement, stats
 
 
 def _write(path, rows):

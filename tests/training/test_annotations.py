@@ -5,7 +5,7 @@ import json
 import pytest
 
 from envtag.errors import DataError
-from envtag.training.annotations import load_examples, validate_file
+from envtag_train.annotations import load_examples, validate_file
 
 
 def _write(path, rows):

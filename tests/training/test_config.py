@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from envtag.errors import ConfigError
-from envtag.training.config import TrainConfig, load_config
-from envtag.training.pretrain import PretrainConfig
+from envtag_train.config import TrainConfig, load_config
+from envtag_train.pretrain import PretrainConfig
 
 
 def test_yaml_with_overrides(tmp_path):

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from envtag.training.cli import app
-from envtag.training.config import TrainConfig, load_config
-from envtag.training.pretrain import PretrainConfig
+from envtag.cli import app
+from envtag_train.config import TrainConfig, load_config
+from envtag_train.pretrain import PretrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((REPO / "configs").glob("*.yaml"))

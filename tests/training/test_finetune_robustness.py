@@ -11,8 +11,8 @@ import pytest
 
 from envtag.errors import ModelError
 from envtag.tagger import Tagger
-from envtag.training import finetune
-from envtag.training.finetune import publish, recover_interrupted_publish
+from envtag_train import finetune
+from envtag_train.finetune import publish, recover_interrupted_publish
 
 
 def _model(tiny_model: Path, path: Path, marker: str) -> Path:
@@ -84,7 +84,7 @@ def test_a_kill_between_the_renames_is_recovered(tmp_path, tiny_model):
 
 
 def test_a_failed_training_run_leaves_no_work_directory(tmp_path, tiny_model, monkeypatch):
-    from envtag.training.config import TrainConfig
+    from envtag_train.config import TrainConfig
 
     out = _model(tiny_model, tmp_path / "model", "old")
     cfg = TrainConfig(output_dir=str(out))

@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 
-from envtag.training.pretrain import PretrainConfig, prepare, train
-from envtag.training.vocab import build_vocab, save_tokenizer
+from envtag_train.pretrain import PretrainConfig, prepare, train
+from envtag_train.vocab import build_vocab, save_tokenizer
 
 
 def test_vocab_tokenizer_round_trip(tmp_path):

@@ -9,8 +9,8 @@ from safetensors.torch import load_file
 
 from envtag.errors import ModelError
 from envtag.tagger import Tagger
-from envtag.training.finetune import train
-from envtag.training.soup import soup
+from envtag_train.finetune import train
+from envtag_train.soup import soup
 
 
 def test_soup_averages_weights_and_retunes_thresholds(tmp_path, tiny_model, SHARED):  # noqa: N803

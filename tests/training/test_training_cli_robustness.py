@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from envtag.training.cli import app
+from envtag.cli import app
 
 runner = CliRunner()
 
@@ -137,8 +137,8 @@ def test_bad_annotation_file_for_evaluate(tmp_path, tiny_model):
 
 
 def test_shipped_configs_still_load():
-    from envtag.training.config import load_config
-    from envtag.training.pretrain import PretrainConfig
+    from envtag_train.config import load_config
+    from envtag_train.pretrain import PretrainConfig
 
     repo = Path(__file__).resolve().parents[2]
     for name in ("default.yaml", "compact-scratch.yaml", "tiny.yaml"):

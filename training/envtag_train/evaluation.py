@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from envtag.errors import ModelError
-from envtag.scoring import score, to_markdown
 from envtag.tagger import Tagger
+from envtag_train.metrics import score, to_markdown
 
 from .annotations import load_examples
 

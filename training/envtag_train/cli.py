@@ -1,6 +1,10 @@
-"""The full ``envtag`` command: tagging (from envtag.cli) plus training,
-evaluation, pretraining and annotation tools. Heavy imports happen inside the
-commands so that ``envtag tag`` starts fast."""
+"""Training, evaluation, pretraining and annotation commands of the ``envtag`` CLI.
+
+They are a plugin: pyproject registers :func:`register` in the
+``envtag.commands`` entry-point group, and the runtime CLI (:mod:`envtag.cli`)
+calls it, so a runtime-only install has a complete tagging CLI. Heavy imports
+(torch, transformers) happen inside the commands so that ``envtag tag``
+starts fast."""
 
 from __future__ import annotations
 
@@ -9,10 +13,19 @@ from typing import Annotated
 
 import typer
 
-from envtag.cli import app, fail, run_guarded
+from envtag.cli_errors import fail, run_guarded
 
+# Commands collected here and added to the envtag app by `register`.
+app = typer.Typer()
 labels_app = typer.Typer(help="Annotation files and the taxonomy.", no_args_is_help=True)
-app.add_typer(labels_app, name="labels")
+
+
+def register(main_app: typer.Typer) -> None:
+    """Add the training commands to the ``envtag`` CLI (the entry-point hook)."""
+    for info in app.registered_commands:
+        main_app.registered_commands.append(info)
+    main_app.add_typer(labels_app, name="labels")
+
 
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a config key: key=value (repeatable).")]
 DebugOpt = Annotated[bool, typer.Option(help="Show tracebacks.")]
@@ -46,7 +59,7 @@ def evaluate(
     """Per-label P/R/F1, micro/macro-F1 and exact match of a model on a file."""
 
     def go():
-        from envtag.scoring import to_markdown
+        from envtag_train.metrics import to_markdown
 
         from .evaluation import evaluate_model
 
@@ -205,56 +218,6 @@ def suggest(
     run_guarded(go, debug)
 
 
-@app.command()
-def report(
-    paths: Annotated[
-        list[str], typer.Argument(help="Inputs to tag (files, folders, globs), or envtag JSONL with --tagged.")
-    ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path("report.html"),
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Model directory (default: shipped).")] = None,
-    tagged: Annotated[bool, typer.Option(help="Inputs are JSONL written by `envtag tag`; do not re-tag.")] = False,
-    title: Annotated[str, typer.Option(help="Report title.")] = "envtag report",
-    debug: DebugOpt = False,
-) -> None:
-    """One self-contained HTML report: documents × labels overview, per-document label shares,
-    paragraphs with label chips and highlighted evidence."""
-
-    def go():
-        import json
-
-        from envtag.report import group_records, render_report
-        from envtag.taxonomy import label_ids
-
-        records: list[dict] = []
-        if tagged:
-            for p in paths:
-                with open(p, encoding="utf-8") as fh:
-                    records.extend(json.loads(line) for line in fh if line.strip())
-        else:
-            from envtag.output import record
-            from envtag.readers import expand_inputs, iter_inputs
-            from envtag.tagger import Tagger
-
-            tagger = Tagger.from_pretrained(model)
-            batch = []
-            for par in iter_inputs(expand_inputs(list(paths))):
-                batch.append(par)
-                if len(batch) >= 64:
-                    records.extend(
-                        record(b, p) for b, p in zip(batch, tagger.predict([b.text for b in batch]), strict=True)
-                    )
-                    batch = []
-            if batch:
-                records.extend(
-                    record(b, p) for b, p in zip(batch, tagger.predict([b.text for b in batch]), strict=True)
-                )
-        docs = group_records(records)
-        output.write_text(render_report(docs, label_ids(), title=title), encoding="utf-8")
-        typer.echo(f"wrote {output}: {len(docs)} documents, {len(records)} paragraphs", err=True)
-
-    run_guarded(go, debug)
-
-
 @app.command("soup")
 def soup_cmd(
     models: Annotated[list[Path], typer.Argument(help="Tagger directories fine-tuned from the same encoder.")],
@@ -284,11 +247,3 @@ def labels_show() -> None:
     typer.echo(f"taxonomy version {tax.version}")
     for i, lab in enumerate(tax.labels):
         typer.echo(f"{i}  {lab.id:<12} {lab.zh:<8} {lab.definition}")
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

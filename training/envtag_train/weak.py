@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from envtag.cleaning import clean
-from envtag.lexicon import LexiconTagger
 from envtag.taxonomy import load_taxonomy
+from envtag_train.lexicon import LexiconTagger
 
 
 def load_annotated(paths: list[str | Path]) -> tuple[list[str], np.ndarray]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-METRIC_PATH = Path(__file__).resolve().parent / "metrics" / "multilabel_f1" / "multilabel_f1.py"
+METRIC_PATH = Path(__file__).resolve().parent / "metric_modules" / "multilabel_f1" / "multilabel_f1.py"
 
 _metric = None
 _lock = threading.Lock()

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from .errors import InputError
+
 __all__ = [
     "INPUT_SUFFIXES",
     "BadRecord",
@@ -61,10 +63,6 @@ STDIN_SOURCE = "<stdin>"
 _GLOB_MAGIC = re.compile(r"[*?[]")
 # A JSON array element larger than this is reported rather than buffered on.
 _MAX_JSON_ELEMENT_CHARS = 64 * 1024 * 1024
-
-
-class InputError(ValueError):
-    """An input that cannot be read; the message names the file (and line)."""
 
 
 @dataclass

@@ -162,8 +162,8 @@ def _train(cfg: TrainConfig, log) -> Path:
     from datasets import Dataset
     from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
 
-    from envtag.scoring import score
     from envtag.tagger import Tagger
+    from envtag_train.metrics import score
 
     datasets.disable_progress_bars()
     transformers.utils.logging.disable_progress_bar()
@@ -358,7 +358,7 @@ def _yaml(obj) -> str:
 
 
 def model_card(cfg: TrainConfig, settings: TaggerSettings, metrics: dict) -> str:
-    from envtag.scoring import to_markdown
+    from envtag_train.metrics import to_markdown
 
     lines = [
         "# envtag model",

@@ -1,4 +1,8 @@
-"""The tagging CLI: a thin typer layer over :mod:`envtag.tagger`.
+"""The ``envtag`` CLI: tagging and reports, a thin typer layer over :mod:`envtag.tagger`.
+
+More commands (training, evaluation, annotation tools) come from plugins: every
+entry point of the ``envtag.commands`` group is a function ``register(app)``,
+called when this module is imported.
 
 Exit codes: 0 all inputs tagged; 1 some inputs or records could not be read
 (the rest were tagged and the failures reported); 2 bad usage or input; 3 model error.
@@ -13,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from .errors import EnvtagError
+from .cli_errors import fail, run_guarded
 
 app = typer.Typer(
     name="envtag",
@@ -30,31 +34,6 @@ app = typer.Typer(
 READ_CHUNK = 1024
 # Bad records reported one per line for each input; the rest only counted.
 MAX_REPORTED_BAD = 20
-
-
-def fail(message: str, code: int = 2) -> None:
-    typer.echo(f"envtag: error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def run_guarded(fn, debug: bool) -> None:
-    """Turn known errors into one line and an exit code; tracebacks only with --debug."""
-    try:
-        fn()
-    except typer.Exit:
-        raise
-    except EnvtagError as exc:
-        if debug:
-            raise
-        fail(str(exc), exc.exit_code)
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence for users
-        if debug:
-            raise
-        fail(
-            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (rerun with --debug for details)", 1
-        )
 
 
 @app.command()
@@ -270,5 +249,84 @@ def _flush(tagger, batch, writer, record, counts: Counter, evidence: bool, batch
     writer.fh.flush()  # whole chunks reach the file: a killed run loses little (see --resume)
 
 
-def main() -> None:  # pragma: no cover - console entry without training commands
+@app.command()
+def report(
+    paths: Annotated[
+        list[str], typer.Argument(help="Inputs to tag (files, folders, globs), or envtag JSONL with --tagged.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path("report.html"),
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model directory (default: shipped).")] = None,
+    tagged: Annotated[bool, typer.Option(help="Inputs are JSONL written by `envtag tag`; do not re-tag.")] = False,
+    title: Annotated[str, typer.Option(help="Report title.")] = "envtag report",
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """One self-contained HTML report: documents × labels overview, per-document label shares,
+    paragraphs with label chips and highlighted evidence."""
+
+    def go():
+        import json
+
+        from .report import group_records, render_report
+
+        records: list[dict] = []
+        if tagged:
+            for p in paths:
+                with open(p, encoding="utf-8") as fh:
+                    records.extend(json.loads(line) for line in fh if line.strip())
+            labels = _labels_of(records)
+        else:
+            from .output import record
+            from .readers import expand_inputs, iter_inputs
+            from .tagger import Tagger
+
+            tagger = Tagger.from_pretrained(model)
+            labels = tagger.labels
+            batch = []
+            for par in iter_inputs(expand_inputs(list(paths))):
+                batch.append(par)
+                if len(batch) >= READ_CHUNK:
+                    records.extend(
+                        record(b, p) for b, p in zip(batch, tagger.predict([b.text for b in batch]), strict=True)
+                    )
+                    batch = []
+            if batch:
+                records.extend(
+                    record(b, p) for b, p in zip(batch, tagger.predict([b.text for b in batch]), strict=True)
+                )
+        docs = group_records(records)
+        output.write_text(render_report(docs, labels, title=title), encoding="utf-8")
+        typer.echo(f"wrote {output}: {len(docs)} documents, {len(records)} paragraphs", err=True)
+
+    run_guarded(go, debug)
+
+
+def _labels_of(records: list[dict]) -> list[str]:
+    """Label order of tagged records: the order of their score keys."""
+    for rec in records:
+        if rec.get("scores"):
+            return list(rec["scores"])
+    from .taxonomy import label_ids
+
+    return label_ids()
+
+
+def load_plugins(target: typer.Typer) -> None:
+    """Let every ``envtag.commands`` entry point add its commands to ``target``."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="envtag.commands"):
+        try:
+            ep.load()(target)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break tagging
+            typer.echo(f"envtag: warning: command plugin {ep.name!r} not loaded: {exc}", err=True)
+
+
+load_plugins(app)
+
+
+def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
+
+from .shipped import shipped_path
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Taxonomy:
 
 
 def _taxonomy_file() -> Path:
-    return Path(str(resources.files("envtag.labels").joinpath("taxonomy.yaml")))
+    return shipped_path("labels/taxonomy.yaml")
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:

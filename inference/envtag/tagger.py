@@ -13,7 +13,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from .cleaning import CLEANING_VERSION, clean
 from .errors import ModelError
 from .segment import skip_reason, split_sentences
 from .settings import SETTINGS_FILE, TaggerSettings
+from .shipped import shipped_path
 from .windows import make_windows, sentence_token_ranges
 
 
@@ -59,7 +59,7 @@ def default_model_dir() -> Path:
     env = os.environ.get("ENVTAG_MODEL")
     if env:
         return Path(env)
-    return Path(str(resources.files("envtag.models").joinpath("default")))
+    return shipped_path("models/default")
 
 
 def resolve_model(model: str | Path | None) -> str:

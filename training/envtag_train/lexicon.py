@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .taxonomy import Taxonomy, load_taxonomy
+from envtag.taxonomy import Taxonomy, load_taxonomy
 
 
 class LexiconTagger:

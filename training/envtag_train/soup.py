@@ -25,8 +25,8 @@ from .finetune import _content, evaluate_tagger, model_card, publish, sha256, tu
 def soup(models: list[str | Path], dev_file: str | Path, output: str | Path, report_files=(), export: bool = True):
     from safetensors.torch import load_file, save_file
 
-    from envtag.scoring import score
     from envtag.tagger import Tagger
+    from envtag_train.metrics import score
 
     if len(models) < 2:
         raise ModelError("a soup needs at least two model directories")
