@@ -33,3 +33,19 @@ def tiny_model(tmp_path_factory, SHARED: Path) -> Path:  # noqa: N803
 
     root = tmp_path_factory.mktemp("tiny")
     return train(tiny_config(root, SHARED), log=lambda m: None)
+
+
+@pytest.fixture(scope="session")
+def onnx_model(tiny_model, tmp_path_factory) -> Path:
+    """A copy of the tiny model with ``model.int8.onnx`` written by ``export_onnx``."""
+    import shutil
+
+    from envtag.backends import ONNX_FP32, ONNX_INT8
+    from envtag_train.export import export_onnx
+
+    target = tmp_path_factory.mktemp("onnx") / "model"
+    shutil.copytree(tiny_model, target)
+    written = export_onnx(target)
+    assert [p.name for p in written] == [ONNX_INT8]
+    assert not (target / ONNX_FP32).exists()
+    return target

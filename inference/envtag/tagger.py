@@ -10,13 +10,15 @@ default model.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import publish, stage_dir
 from .cleaning import CLEANING_VERSION, clean
 from .errors import ModelError
 from .segment import skip_reason, split_sentences
@@ -156,7 +158,9 @@ class Tagger:
         self.settings = settings
         self.source = source
         self.labels = list(settings.labels)
-        self._thresholds = np.array([settings.thresholds.get(lab, 0.5) for lab in self.labels], dtype=np.float32)
+        # The decision thresholds as an array in label order, derived once from
+        # the settings (the one place they are kept).
+        self._cut = np.array([settings.thresholds.get(lab, 0.5) for lab in self.labels], dtype=np.float32)
         self.cls_id = tokenizer.token_to_id("[CLS]")
         self.sep_id = tokenizer.token_to_id("[SEP]")
         self.pad_id = tokenizer.token_to_id("[PAD]")
@@ -198,6 +202,39 @@ class Tagger:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ModelError(f"model at {location} is corrupt or incomplete: {reason}; {_REPAIR}") from exc
         return cls(tokenizer, scorer, settings, location)
+
+    # ----------------------------------------------------- thresholds, saving
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Per-label decision thresholds (a copy; see :meth:`with_thresholds`)."""
+        return {lab: float(self.settings.thresholds.get(lab, 0.5)) for lab in self.labels}
+
+    def with_thresholds(self, thresholds: dict[str, float]) -> Tagger:
+        """The same model with other thresholds (it shares the loaded weights).
+
+        Every label must be given, with a value in [0, 1]."""
+        missing = [lab for lab in self.labels if lab not in thresholds]
+        bad = {k: v for k, v in thresholds.items() if k not in self.labels or not 0.0 <= float(v) <= 1.0}
+        if missing or bad:
+            raise ModelError(
+                f"thresholds need a value in [0, 1] for each of {self.labels}; missing {missing}, bad {bad}"
+            )
+        settings = replace(self.settings, thresholds={lab: float(thresholds[lab]) for lab in self.labels})
+        return Tagger(self.tokenizer, self.scorer, settings, self.source)
+
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """Save this tagger (weights, tokenizer, ONNX files and its current
+        settings) as a standard model directory, atomically: ``directory`` is
+        the old model or the new one at any moment, never a partial one."""
+        out = Path(directory)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        stage = stage_dir(out)  # beside ``out``; also right when ``out`` is the source itself
+        for item in Path(self.source).iterdir():
+            if item.is_file() and item.name != SETTINGS_FILE:
+                shutil.copy2(item, stage / item.name)
+        self.settings.save(stage)
+        publish(stage, out)
+        return out
 
     # --------------------------------------------------------- prediction
     @property
@@ -266,7 +303,7 @@ class Tagger:
         for k, i in enumerate(todo):
             scores = para_scores[k]
             preds[i].scores = {lab: float(s) for lab, s in zip(self.labels, scores, strict=True)}
-            preds[i].labels = [lab for lab, s, t in zip(self.labels, scores, self._thresholds, strict=True) if s >= t]
+            preds[i].labels = [lab for lab, s, t in zip(self.labels, scores, self._cut, strict=True) if s >= t]
         if evidence:
             self._add_evidence(preds, todo, batch_size)
         return preds
@@ -309,7 +346,7 @@ class Tagger:
             ev: dict[str, list[dict]] = {}
             for lab in preds[i].labels:
                 j = self.labels.index(lab)
-                hits = [it for it in items if it[2][j] >= self._thresholds[j]]
+                hits = [it for it in items if it[2][j] >= self._cut[j]]
                 if not hits:
                     hits = [max(items, key=lambda it, j=j: it[2][j])]
                 ev[lab] = [{"text": raw[a:b], "start": a, "end": b, "score": round(float(s[j]), 4)} for a, b, s in hits]

@@ -1,4 +1,4 @@
-"""The quality benchmark's lexicon baseline on seeds_gold, through benchmarks/quality/run.py."""
+"""The quality benchmark's systems and report, through benchmarks/quality/run.py."""
 
 from __future__ import annotations
 
@@ -13,55 +13,38 @@ REPO = Path(__file__).resolve().parents[2]
 RUN_PY = REPO / "benchmarks" / "quality" / "run.py"
 
 
-def _load_run_module():
+@pytest.fixture(scope="module")
+def bench():
     spec = importlib.util.spec_from_file_location("envtag_quality_benchmark", RUN_PY)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
 
-@pytest.fixture(scope="module")
-def bench():
-    return _load_run_module()
+def test_lexicon_on_seeds_gold_scores_every_content_row(bench):
+    from envtag_train.annotations import load_content
 
-
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch):
-    monkeypatch.setenv("HF_EVALUATE_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-
-def test_lexicon_baseline_on_seeds_gold(bench):
-    path = bench.DEFAULT_DATA / "seeds_gold.jsonl"
-    if not path.exists():
-        pytest.skip(f"annotated data not available at {path}")
-    split = bench.load_split(path)
-    assert len(split.ids) == 48  # content rows only (58 rows, 10 non-content)
-    assert split.y.shape == (48, 6)
-    assert len(split.cleaned) == 48
-
-    report = bench.lexicon_baseline(split)
-    assert report["n"] == 48
-    assert 0.0 <= report["macro_f1"] <= 1.0
-    assert 0.0 <= report["micro_f1"] <= 1.0
-    assert 0.0 <= report["exact_match"] <= 1.0
     labels = bench.load_taxonomy().ids
-    assert list(report["per_label"]) == labels
-    assert [v["support"] for v in report["per_label"].values()] == split.y.sum(axis=0).tolist()
-    # the macro average is the mean of the per-label F1 reported
+    gold = load_content(bench.SHARED_DATA / "seeds_gold.jsonl")
+    report = bench.run_system(bench.lexicon_system(labels), {"seeds_gold": gold}, labels)["seeds_gold"]
+    assert report["n"] == 48  # 58 rows, 10 non-content
+    assert [v["support"] for v in report["per_label"].values()] == bench.label_matrix(gold, labels).sum(0).tolist()
     assert report["macro_f1"] == pytest.approx(np.mean([v["f1"] for v in report["per_label"].values()]))
+    # the lexicon fires on 水泥-free water cues: a paragraph about sewage gets water
+    probe = [bench.Example("x", "推进污水处理厂提标改造", ["water"], True, "")]
+    assert bench.run_system(bench.lexicon_system(labels), {"p": probe}, labels)["p"]["exact_match"] == 1.0
 
 
-def test_tune_thresholds_picks_separating_threshold(bench):
-    y = np.array([[1, 0], [1, 0], [0, 1], [0, 0]], dtype=np.int32)
-    proba = np.array([[0.9, 0.2], [0.35, 0.1], [0.3, 0.8], [0.1, 0.6]])
-    t = bench.tune_thresholds(y, proba)
-    assert 0.3 < t[0] <= 0.35  # catches 0.35 without 0.3
-    assert 0.6 < t[1] <= 0.8
+def test_seed_spread_reports_mean_and_sd(bench):
+    runs = [{"s": {"macro_f1": v, "exact_match": v / 2}} for v in (0.8, 0.9, 1.0)]
+    spread = bench.seed_spread(runs)["s"]
+    assert spread["macro_f1"]["mean"] == pytest.approx(0.9)
+    assert spread["macro_f1"]["sd"] == pytest.approx(0.1)
+    assert spread["exact_match"]["runs"] == [0.4, 0.45, 0.5]
 
 
-def test_to_multi_hot_rejects_unknown_label(bench):
-    assert bench.to_multi_hot([["b"], []], ["a", "b"]).tolist() == [[0, 1], [0, 0]]
-    with pytest.raises(ValueError):
-        bench.to_multi_hot([["z"]], ["a", "b"])
+def test_every_evaluation_set_loads_with_content_rows(bench):
+    sets = bench.evaluation_sets()
+    assert {"silver_dev", "dev_corpus", "seeds_gold"} <= set(sets)
+    assert all(len(examples) > 0 for examples in sets.values())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -23,19 +22,6 @@ PARAGRAPHS = [
     "压实生态环境保护责任，开展中央生态环境保护督察反馈问题整改。",
     "市委书记主持召开会议。为坚决打赢蓝天保卫战，全市淘汰燃煤锅炉120台；同时推进污水处理厂提标改造。",
 ]
-
-
-@pytest.fixture(scope="module")
-def onnx_model(tiny_model, tmp_path_factory):
-    """A copy of the tiny model with ``model.int8.onnx`` written by ``export_onnx``."""
-    from envtag_train.export import export_onnx
-
-    target = tmp_path_factory.mktemp("onnx") / "model"
-    shutil.copytree(tiny_model, target)
-    written = export_onnx(target)
-    assert [p.name for p in written] == [ONNX_INT8]
-    assert not (target / ONNX_FP32).exists()
-    return target
 
 
 DRIVER = textwrap.dedent(

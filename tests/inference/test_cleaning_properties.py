@@ -3,7 +3,6 @@ is idempotent, and the noise it removes does not change a model's labels."""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 
 from envtag.cleaning import clean
 from envtag.segment import skip_reason
+from envtag_train.noise import add_pinyin, to_traditional
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = REPO / "models" / "default"
@@ -87,32 +87,6 @@ def test_counterexamples_found_by_the_properties(raw, expected):
 
 # --- a Traditional/pinyin-annotated variant gets the same labels -----------------------
 
-_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
-
-
-@lru_cache(maxsize=1)
-def _s2t():
-    import opencc
-
-    return opencc.OpenCC("s2t")
-
-
-def _annotate(text: str, rnd, rate: float) -> str:
-    """Inline pinyin after random Han characters, as in the seed articles:
-    ``強(qiáng)``, ``會(hui)``, ``堅（jian）(jian)``."""
-    from pypinyin import Style, pinyin
-
-    out = []
-    for ch in text:
-        out.append(ch)
-        if _HAN_CHAR.match(ch) and rnd.random() < rate:
-            style = rnd.choice([Style.TONE, Style.NORMAL])
-            syllable = pinyin(ch, style=style, heteronym=False, errors="ignore")
-            if syllable:
-                left, right = rnd.choice([("(", ")"), ("（", "）")])
-                out.append(f"{left}{syllable[0][0]}{right}" * rnd.choice([1, 1, 2]))
-    return "".join(out)
-
 
 @lru_cache(maxsize=1)
 def _bases(shared: str) -> tuple[str, ...]:
@@ -127,7 +101,7 @@ def _bases(shared: str) -> tuple[str, ...]:
         with open(Path(shared) / "data" / name, encoding="utf-8") as fh:
             for line in fh:
                 text = clean(json.loads(line)["text"])
-                if text and skip_reason(text) is None and clean(_s2t().convert(text)) == text:
+                if text and skip_reason(text) is None and clean(to_traditional(text)) == text:
                     out.append(text)
     return tuple(out)
 
@@ -158,7 +132,7 @@ def test_traditional_pinyin_variant_gets_the_same_labels(request, SHARED, which,
     bases = _bases(str(SHARED))
     assert len(bases) > 250
     base = bases[pick % len(bases)]
-    variant = _annotate(_s2t().convert(base), rnd, rate)
+    variant = add_pinyin(to_traditional(base), rnd, rate)
     assume(variant != base)
     tagger = _tagger(str(model))
     p_base, p_variant = tagger.predict([base, variant], evidence=False)

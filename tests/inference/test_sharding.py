@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from typer.testing import CliRunner
@@ -13,16 +12,6 @@ from envtag.readers import expand_inputs
 from envtag.sharding import parse_shard, select_shard, shard_of
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def onnx_model(tiny_model, tmp_path_factory):
-    from envtag_train.export import export_onnx
-
-    target = tmp_path_factory.mktemp("onnx-shard") / "model"
-    shutil.copytree(tiny_model, target)
-    export_onnx(target)
-    return target
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7])

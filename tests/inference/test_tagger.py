@@ -81,12 +81,8 @@ def test_thresholds_decide_labels(tagger):
 
 def test_evidence_sentences_belong_to_the_paragraph(tagger):
     text = "加強(qiáng)大氣污染防治。推進污水處理。嚴厲打擊偷排漏排。"
-    saved = tagger._thresholds.copy()
-    tagger._thresholds[:] = 0.0  # every label on, so every label needs evidence
-    try:
-        pred = tagger.predict([text])[0]
-    finally:
-        tagger._thresholds[:] = saved
+    every_label_on = tagger.with_thresholds(dict.fromkeys(tagger.labels, 0.0))  # so every label needs evidence
+    pred = every_label_on.predict([text])[0]
     assert set(pred.evidence) == set(pred.labels) == set(tagger.labels)
     for items in pred.evidence.values():
         assert items
@@ -125,3 +121,14 @@ def test_module_level_predict_uses_given_model(tiny_model):
     assert len(preds) == 1 and preds[0].skipped is None
     direct = Tagger.from_pretrained(tiny_model).predict(["加强水污染防治"])[0]
     assert preds[0].scores == direct.scores and preds[0].labels == direct.labels
+
+
+def test_with_thresholds_returns_a_new_tagger_and_checks_values(tagger):
+    strict = tagger.with_thresholds(dict.fromkeys(tagger.labels, 1.0))
+    assert strict.thresholds == dict.fromkeys(tagger.labels, 1.0)
+    assert tagger.thresholds != strict.thresholds  # the original is unchanged
+    assert strict.predict(["推进入河排污口排查整治和污水管网建设。"])[0].labels == []
+    with pytest.raises(ModelError, match="missing"):
+        tagger.with_thresholds({"air": 0.5})
+    with pytest.raises(ModelError, match="bad"):
+        tagger.with_thresholds({**tagger.thresholds, "air": 1.5})

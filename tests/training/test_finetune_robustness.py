@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from envtag.atomic import publish, recover_interrupted_publish
 from envtag.errors import ModelError
 from envtag.tagger import Tagger
 from envtag_train import finetune
-from envtag_train.finetune import publish, recover_interrupted_publish
 
 
 def _model(tiny_model: Path, path: Path, marker: str) -> Path:
@@ -62,8 +62,8 @@ def test_a_crash_while_publishing_leaves_a_whole_model(tmp_path, tiny_model, mon
             raise OSError("simulated crash")
         return real_rmtree(path, *args, **kwargs)
 
-    monkeypatch.setattr(finetune.os, "replace", replace)
-    monkeypatch.setattr(finetune.shutil, "rmtree", rmtree)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(shutil, "rmtree", rmtree)
     with pytest.raises(OSError, match="simulated crash"):
         publish(stage, out)
     monkeypatch.undo()
@@ -83,18 +83,19 @@ def test_a_kill_between_the_renames_is_recovered(tmp_path, tiny_model):
     assert _which(out) == "new" and not (tmp_path / "model.old").exists()
 
 
-def test_a_failed_training_run_leaves_no_work_directory(tmp_path, tiny_model, monkeypatch):
-    from envtag_train.config import TrainConfig
+def test_a_failed_training_run_leaves_no_work_directory(tmp_path, tiny_model, monkeypatch, SHARED):  # noqa: N803
+    from model_fixture import tiny_config
 
     out = _model(tiny_model, tmp_path / "model", "old")
-    cfg = TrainConfig(output_dir=str(out))
+    (tmp_path / "data").mkdir()
+    cfg = tiny_config(tmp_path / "data", SHARED, output_dir=str(out))
 
-    def crash_while_saving(cfg, log):
+    def crash_while_saving(*args, **kwargs):
         stage = _model(tiny_model, tmp_path / "model.work" / "model", "half")
         (stage / "model.safetensors").write_bytes(b"half-written")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(finetune, "_train", crash_while_saving)
+    monkeypatch.setattr(finetune, "fit", crash_while_saving)  # killed mid-training
     with pytest.raises(KeyboardInterrupt):
         finetune.train(cfg)
     assert not (tmp_path / "model.work").exists()

@@ -72,7 +72,7 @@ def test_unknown_labels_in_training_data(tmp_path, config, data):
         fh.write(json.dumps({"text": "噪声污染防治", "labels": ["noise"]}, ensure_ascii=False) + "\n")
     res = runner.invoke(app, ["train", "--config", str(config)])
     line = _one_error_line(res, 2)
-    assert f"{train}:81: unknown label(s) ['noise']" in line
+    assert f"{train}:81: unknown label 'noise'" in line
     assert "fix the data or labels/taxonomy.yaml" in line
     assert not (tmp_path / "m").exists() and not (tmp_path / "m.work").exists()
 

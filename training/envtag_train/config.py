@@ -17,6 +17,9 @@ from envtag.errors import ConfigError
 class TrainConfig:
     train_files: list[str] = field(default_factory=list)
     dev_file: str = ""
+    # More dev sets (e.g. labels/dev_corpus.jsonl): model selection and
+    # thresholds use dev_file and these together; each is also scored alone.
+    extra_dev_files: list[str] = field(default_factory=list)
     output_dir: str = "runs/model"
     # Encoder to start from: a local directory or a hub id. Empty = random
     # init from `model_config` with a character vocabulary built from the
@@ -42,12 +45,16 @@ class TrainConfig:
     # Extra evaluation sets reported in the model card (not used for selection).
     report_files: list[str] = field(default_factory=list)
 
+    @property
+    def dev_files(self) -> list[str]:
+        return [self.dev_file, *self.extra_dev_files]
+
     def validate(self) -> None:
         if not self.train_files:
             raise ConfigError("config: train_files is empty; list at least one annotated JSONL file")
         if not self.dev_file:
             raise ConfigError("config: dev_file is required (used for early stopping and thresholds)")
-        for f in [*self.train_files, self.dev_file, *self.report_files]:
+        for f in [*self.train_files, *self.dev_files, *self.report_files]:
             if not Path(f).exists():
                 raise ConfigError(f"config: data file {f} does not exist; fix the path in the config or with --set")
         if not self.base_model and not self.model_config:

@@ -13,18 +13,21 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from envtag.atomic import recover_interrupted_publish
 from envtag.cleaning import CLEANING_VERSION, clean
 from envtag.errors import ConfigError, ModelError
 from envtag.settings import TaggerSettings
 from envtag.taxonomy import load_taxonomy
 
-from .annotations import Example, load_examples
+from .annotations import Example, load_content
+from .calibrate import calibrate_and_publish, label_matrix
 from .config import TrainConfig
+from .metrics import score
 
 
 def sha256(path: str | Path) -> str:
@@ -33,14 +36,6 @@ def sha256(path: str | Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _content(examples: list[Example]) -> list[Example]:
-    return [e for e in examples if e.content]
-
-
-def _matrix(examples: list[Example], labels: list[str]) -> np.ndarray:
-    return np.asarray([[1.0 if lab in e.labels else 0.0 for lab in labels] for e in examples], dtype=np.float32)
 
 
 def _check_base_labels(base: str, labels: list[str]) -> None:
@@ -115,105 +110,65 @@ def _load_base(cfg: TrainConfig, labels: list[str], train_texts: list[str]):
     return tokenizer, BertForSequenceClassification(bert_cfg)
 
 
-def tune_thresholds(y: np.ndarray, scores: np.ndarray, labels: list[str]) -> dict[str, float]:
-    """Per-label threshold maximising that label's F1 on dev (ties → closest
-    to 0.5, which keeps thresholds away from brittle extremes)."""
-    from sklearn.metrics import f1_score
+@dataclass
+class TrainingData:
+    """Everything a run reads from disk, loaded and checked before any model is built."""
 
-    grid = np.round(np.arange(0.05, 0.96, 0.025), 3)
-    out = {}
-    for j, lab in enumerate(labels):
-        if y[:, j].sum() == 0:
-            out[lab] = 0.5
-            continue
-        f1s = [f1_score(y[:, j], scores[:, j] >= t, zero_division=0) for t in grid]
-        best = max(f1s)
-        cands = [t for t, f in zip(grid, f1s, strict=True) if f >= best - 1e-9]
-        out[lab] = float(min(cands, key=lambda t: abs(t - 0.5)))
-    return out
+    labels: list[str]
+    taxonomy_version: str
+    train: list[Example]
+    dev_sets: dict[str, list[Example]]
+    report_sets: dict[str, list[Example]]
+
+    @property
+    def dev(self) -> list[Example]:
+        return [e for examples in self.dev_sets.values() for e in examples]
 
 
-def evaluate_tagger(tagger, examples: list[Example]) -> tuple[np.ndarray, np.ndarray, list]:
-    preds = tagger.predict([e.text for e in examples], evidence=False)
-    scores = np.asarray([[p.scores.get(lab, 0.0) for lab in tagger.labels] for p in preds], dtype=np.float32)
-    return scores, _matrix(examples, tagger.labels), preds
-
-
-def train(cfg: TrainConfig, log=print) -> Path:
-    """Train, tune thresholds, save atomically to ``cfg.output_dir``.
-
-    Everything is built in ``OUTPUT_DIR.work`` and published with
-    :func:`publish`; a failed run removes its work directory, so no stray
-    loadable model directory is left behind (a killed one leaves it, and the
-    next run removes it)."""
-    out = Path(str(cfg.output_dir))
-    try:
-        return _train(cfg, log)
-    except BaseException:
-        shutil.rmtree(out.with_name(out.name + ".work"), ignore_errors=True)
-        raise
-
-
-def _train(cfg: TrainConfig, log) -> Path:
-    cfg.validate()
-    import datasets
-    import torch
-    import transformers
-    from datasets import Dataset
-    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
-
-    from envtag.tagger import Tagger
-    from envtag_train.metrics import score
-
-    datasets.disable_progress_bars()
-    transformers.utils.logging.disable_progress_bar()
-    set_seed(cfg.seed)
+def load_data(cfg: TrainConfig) -> TrainingData:
+    """The content paragraphs of the training, dev and report files."""
     taxonomy = load_taxonomy()
-    labels = taxonomy.ids
-    train_ex = [e for f in cfg.train_files for e in _content(load_examples(f, taxonomy))]
-    dev_ex = _content(load_examples(cfg.dev_file, taxonomy))
-    if not train_ex or not dev_ex:
+    data = TrainingData(
+        labels=taxonomy.ids,
+        taxonomy_version=taxonomy.version,
+        train=[e for f in cfg.train_files for e in load_content(f, taxonomy)],
+        dev_sets={Path(f).stem: load_content(f, taxonomy) for f in cfg.dev_files},
+        report_sets={Path(f).stem: load_content(f, taxonomy) for f in cfg.report_files},
+    )
+    if not data.train or not data.dev:
         raise ConfigError("training or dev data has no content paragraphs")
-    train_texts = [clean(e.text) for e in train_ex]
-    dev_texts = [clean(e.text) for e in dev_ex]
-    y_train = _matrix(train_ex, labels)
-    y_dev = _matrix(dev_ex, labels)
-    positives = dict(zip(labels, y_train.sum(0).astype(int).tolist(), strict=True))
-    tokenizer, model = _load_base(cfg, labels, train_texts)
-    log(f"train={len(train_ex)} dev={len(dev_ex)} positives={positives}")
+    return data
 
-    def encode(batch):
-        return tokenizer(batch["text"], truncation=True, max_length=cfg.max_length)
 
-    ds_train = Dataset.from_dict({"text": train_texts, "labels": y_train.tolist()}).map(
-        encode, batched=True, remove_columns=["text"]
+def _dataset(tokenizer, examples: list[Example], labels: list[str], max_length: int):
+    from datasets import Dataset
+
+    texts = [clean(e.text) for e in examples]
+    ds = Dataset.from_dict({"text": texts, "labels": label_matrix(examples, labels).tolist()})
+    return ds.map(
+        lambda batch: tokenizer(batch["text"], truncation=True, max_length=max_length),
+        batched=True,
+        remove_columns=["text"],
     )
-    ds_dev = Dataset.from_dict({"text": dev_texts, "labels": y_dev.tolist()}).map(
-        encode, batched=True, remove_columns=["text"]
-    )
-    pos = y_train.sum(0)
-    pos_weight = np.clip((len(y_train) - pos) / np.maximum(pos, 1), 1.0, cfg.max_pos_weight)
-    pw = torch.tensor(pos_weight if cfg.pos_weight else np.ones(len(labels)), dtype=torch.float32)
 
-    class WeightedTrainer(Trainer):
-        def compute_loss(self, model, inputs, return_outputs=False, **kwargs):
-            target = inputs.pop("labels").float()
-            outputs = model(**inputs)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                outputs.logits.float(), target, pos_weight=pw.to(outputs.logits.device)
-            )
-            return (loss, outputs) if return_outputs else loss
+
+def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
+    """Fine-tune with early stopping on the dev sets' macro-F1; the best epoch is loaded at the end."""
+    import torch
+    from transformers import EarlyStoppingCallback, TrainingArguments
+
+    from .weighted_trainer import WeightedTrainer
+
+    y = label_matrix(data.train, data.labels)
+    pos = y.sum(0)
+    pos_weight = np.clip((len(y) - pos) / np.maximum(pos, 1), 1.0, cfg.max_pos_weight)
 
     def compute_metrics(eval_pred):
-        logits, y = eval_pred
+        logits, gold = eval_pred
         probs = 1 / (1 + np.exp(-np.asarray(logits)))
-        rep = score(np.asarray(y).astype(int), (probs >= 0.5).astype(int), labels)
+        rep = score(np.asarray(gold).astype(int), (probs >= 0.5).astype(int), data.labels)
         return {"macro_f1": rep["macro_f1"], "micro_f1": rep["micro_f1"]}
 
-    out = Path(cfg.output_dir)
-    work = out.with_name(out.name + ".work")
-    shutil.rmtree(work, ignore_errors=True)
-    recover_interrupted_publish(out)
     args = TrainingArguments(
         output_dir=str(work / "checkpoints"),
         learning_rate=cfg.learning_rate,
@@ -233,122 +188,121 @@ def _train(cfg: TrainConfig, log) -> Path:
         data_seed=cfg.seed,
         report_to=[],
         logging_strategy="epoch",
-        disable_tqdm=True,
+        disable_tqdm=not show_progress(),
         train_sampling_strategy="group_by_length",
         dataloader_num_workers=0,
         dataloader_pin_memory=False,
     )
+    patience = cfg.early_stopping_patience
     trainer = WeightedTrainer(
         model=model,
         args=args,
-        train_dataset=ds_train,
-        eval_dataset=ds_dev,
+        train_dataset=_dataset(tokenizer, data.train, data.labels, cfg.max_length),
+        eval_dataset=_dataset(tokenizer, data.dev, data.labels, cfg.max_length),
         processing_class=tokenizer,
         compute_metrics=compute_metrics,
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience)]
-        if cfg.early_stopping_patience
-        else [],
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=patience)] if patience else [],
+        pos_weight=torch.tensor(pos_weight if cfg.pos_weight else np.ones(len(data.labels)), dtype=torch.float32),
     )
-    t0 = time.time()
     trainer.train()
+    return trainer
+
+
+def show_progress() -> bool:
+    """Progress bars on a terminal only: quiet in pipes, logs and CI."""
+    import sys
+
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def save_stage(cfg: TrainConfig, data: TrainingData, trainer, tokenizer, stage: Path) -> None:
+    """The best model as a Hugging Face directory plus envtag settings (thresholds still 0.5)."""
+    model = trainer.model
+    model.config.id2label = dict(enumerate(data.labels))
+    model.config.label2id = {lab: i for i, lab in enumerate(data.labels)}
+    if cfg.save_dtype == "float16":
+        model.half()
+    trainer.save_model(str(stage))
+    tokenizer.save_pretrained(stage)
+    (stage / "training_args.bin").unlink(missing_ok=True)
+    (stage / "train_config.yaml").write_text(_yaml(asdict(cfg)), encoding="utf-8")
+    TaggerSettings(
+        labels=data.labels,
+        thresholds=dict.fromkeys(data.labels, 0.5),
+        cleaning_version=CLEANING_VERSION,
+        taxonomy_version=data.taxonomy_version,
+        max_length=cfg.max_length,
+    ).save(stage)
+
+
+def train(cfg: TrainConfig, log=print) -> Path:
+    """Load, build, fit, save, calibrate: a tagger published atomically at ``cfg.output_dir``.
+
+    Everything is built in ``OUTPUT_DIR.work`` and published with
+    :func:`envtag.atomic.publish`; a failed run removes its work directory, so
+    no stray loadable model directory is left behind (a killed one leaves it,
+    and the next run removes it)."""
+    out = Path(str(cfg.output_dir))
+    work = out.with_name(out.name + ".work")
+    try:
+        return _run(cfg, log, out, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _run(cfg: TrainConfig, log, out: Path, work: Path) -> Path:
+    import datasets
+    import transformers
+    from transformers import set_seed
+
+    cfg.validate()
+    datasets.disable_progress_bars()
+    transformers.utils.logging.disable_progress_bar()
+    set_seed(cfg.seed)
+    data = load_data(cfg)
+    tokenizer, model = _load_base(cfg, data.labels, [clean(e.text) for e in data.train])
+    positives = dict(zip(data.labels, label_matrix(data.train, data.labels).sum(0).astype(int).tolist(), strict=True))
+    log(f"train={len(data.train)} dev={len(data.dev)} positives={positives}")
+    shutil.rmtree(work, ignore_errors=True)
+    recover_interrupted_publish(out)
+    t0 = time.time()
+    trainer = fit(cfg, data, tokenizer, model, work)
     if not trainer.is_world_process_zero():
         # Multi-process runs (accelerate launch / torchrun): process 0 alone
         # saves, tunes thresholds and publishes; the others are done.
         return out
-    train_minutes = (time.time() - t0) / 60
+    minutes = (time.time() - t0) / 60
     history = [r for r in trainer.state.log_history if "eval_macro_f1" in r]
-
-    # Save the best model to the work dir, then tune thresholds through the
-    # real prediction path.
     stage = work / "model"
-    trainer.model.config.id2label = dict(enumerate(labels))
-    trainer.model.config.label2id = {lab: i for i, lab in enumerate(labels)}
-    if cfg.save_dtype == "float16":
-        trainer.model.half()
-    trainer.save_model(str(stage))
-    tokenizer.save_pretrained(stage)
-    settings = TaggerSettings(
-        labels=labels,
-        thresholds=dict.fromkeys(labels, 0.5),
-        cleaning_version=CLEANING_VERSION,
-        taxonomy_version=taxonomy.version,
-        max_length=cfg.max_length,
-    )
-    settings.save(stage)
-    if cfg.export_onnx:
-        # Export first, so thresholds are tuned on the scores of the int8 ONNX
-        # model that `envtag tag` runs by default.
-        import logging
-
-        from .export import export_onnx
-
-        logging.getLogger().setLevel(logging.ERROR)
-        export_onnx(stage)
-    tagger = Tagger.from_pretrained(stage)
-    dev_scores, dev_y, _ = evaluate_tagger(tagger, dev_ex)
-    if cfg.tune_thresholds:
-        settings.thresholds = tune_thresholds(dev_y, dev_scores, labels)
-    thr = np.asarray([settings.thresholds[lab] for lab in labels])
-    metrics = {"dev": score(dev_y.astype(int), (dev_scores >= thr).astype(int), labels)}
-    tagger.settings = settings
-    tagger._thresholds = thr.astype(np.float32)
-    for f in cfg.report_files:
-        ex = _content(load_examples(f, taxonomy))
-        s, y, _ = evaluate_tagger(tagger, ex)
-        metrics[Path(f).stem] = score(y.astype(int), (s >= thr).astype(int), labels)
-    data_files = {str(f): sha256(f) for f in [*cfg.train_files, cfg.dev_file, *cfg.report_files]}
-    settings.extra = {
+    save_stage(cfg, data, trainer, tokenizer, stage)
+    extra = {
         "training_config": asdict(cfg),
-        "data_files": data_files,
+        "data_files": {str(f): sha256(f) for f in [*cfg.train_files, *cfg.dev_files, *cfg.report_files]},
         "base_model": cfg.base_model or "random-init",
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "train_minutes": round(train_minutes, 2),
+        "train_minutes": round(minutes, 2),
         "epochs_run": history[-1]["epoch"] if history else None,
-        "selection": "best epoch on dev macro-F1 at threshold 0.5, then per-label thresholds tuned on dev",
+        "selection": "best epoch on the dev sets' macro-F1 at threshold 0.5, then per-label thresholds tuned on them",
     }
-    settings.save(stage)
-    (stage / "metrics.json").write_text(json.dumps({**metrics, "history": history}, indent=2, ensure_ascii=False))
-    (stage / "train_config.yaml").write_text(_yaml(asdict(cfg)), encoding="utf-8")
-    (stage / "README.md").write_text(model_card(cfg, settings, metrics), encoding="utf-8")
-    for name in ("training_args.bin",):
-        (stage / name).unlink(missing_ok=True)
-    publish(stage, out)
+    if cfg.export_onnx:
+        import logging
+
+        logging.getLogger().setLevel(logging.ERROR)
+    metrics = calibrate_and_publish(
+        stage,
+        out,
+        data.dev_sets,
+        data.report_sets,
+        extra,
+        card=lambda settings, m: model_card(cfg, settings, m),
+        tune=cfg.tune_thresholds,
+        export=cfg.export_onnx,
+        history=history,
+    )
     shutil.rmtree(work, ignore_errors=True)
     log(f"saved {out}: dev macro-F1 {metrics['dev']['macro_f1']:.4f}")
     return out
-
-
-def recover_interrupted_publish(out: Path) -> bool:
-    """Put ``OUT.old`` back when a publish died between its two renames
-    (``out`` absent, the previous model aside); True when it did."""
-    old = out.with_name(out.name + ".old")
-    if not out.exists() and old.is_dir():
-        os.replace(old, out)
-        return True
-    return False
-
-
-def publish(stage: Path, out: Path) -> None:
-    """Atomically make the complete model directory ``stage`` the model at ``out``.
-
-    Everything is written into ``stage`` (beside ``out``, same file system)
-    first; then the old model is renamed to ``OUT.old`` and ``stage`` to
-    ``out``. ``out`` is therefore always the old model or the new one, never
-    a partial directory: an error between the renames puts the old model
-    back, and a kill there leaves ``OUT.old``, which the next training run
-    (:func:`recover_interrupted_publish`) restores and ``envtag tag`` names.
-    """
-    old = out.with_name(out.name + ".old")
-    recover_interrupted_publish(out)
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        os.replace(out, old)
-    try:
-        os.replace(stage, out)
-    except BaseException:
-        recover_interrupted_publish(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _yaml(obj) -> str:

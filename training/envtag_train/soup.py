@@ -8,25 +8,21 @@ Thresholds are re-tuned on dev for the averaged model.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
-import numpy as np
-
+from envtag.atomic import stage_dir
 from envtag.errors import ModelError
 from envtag.settings import TaggerSettings
 from envtag.taxonomy import load_taxonomy
 
-from .annotations import load_examples
-from .finetune import _content, evaluate_tagger, model_card, publish, sha256, tune_thresholds
+from .annotations import load_content
+from .calibrate import calibrate_and_publish
+from .finetune import model_card, sha256
 
 
 def soup(models: list[str | Path], dev_file: str | Path, output: str | Path, report_files=(), export: bool = True):
     from safetensors.torch import load_file, save_file
-
-    from envtag.tagger import Tagger
-    from envtag_train.metrics import score
 
     if len(models) < 2:
         raise ModelError("a soup needs at least two model directories")
@@ -48,46 +44,35 @@ def soup(models: list[str | Path], dev_file: str | Path, output: str | Path, rep
         for k in keys
     }
     out = Path(output)
-    stage = out.with_name(out.name + ".work")
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
+    stage = stage_dir(out)
     for f in ("config.json", "tokenizer.json", "tokenizer_config.json"):
         shutil.copy(first / f, stage / f)
     save_file(avg, str(stage / "model.safetensors"), metadata={"format": "pt"})
     settings = TaggerSettings(**{**ref.__dict__})
     settings.thresholds = dict.fromkeys(ref.labels, 0.5)
     settings.save(stage)
-    if export:
-        from .export import export_onnx
-
-        export_onnx(stage)
-    taxonomy = load_taxonomy()
-    dev = _content(load_examples(dev_file, taxonomy))
-    tagger = Tagger.from_pretrained(stage)
-    scores, y, _ = evaluate_tagger(tagger, dev)
-    settings.thresholds = tune_thresholds(y, scores, ref.labels)
-    thr = np.asarray([settings.thresholds[lab] for lab in ref.labels])
-    metrics = {"dev": score(y.astype(int), (scores >= thr).astype(int), ref.labels)}
-    tagger._thresholds = thr.astype(np.float32)
-    for f in report_files:
-        s, yy, _ = evaluate_tagger(tagger, _content(load_examples(f, taxonomy)))
-        metrics[Path(f).stem] = score(yy.astype(int), (s >= thr).astype(int), ref.labels)
     ingredients = []
     for m in models:
         extra = TaggerSettings.load(m).extra
         ingredients.append(
             {"dir": str(m), "seed": extra.get("training_config", {}).get("seed"), "trained_at": extra.get("trained_at")}
         )
-    settings.extra = {
+    extra = {
         **ref.extra,
         "soup": ingredients,
         "data_files": {**ref.extra.get("data_files", {}), str(dev_file): sha256(dev_file)},
         "selection": "uniform weight average of the ingredients, per-label thresholds tuned on dev",
     }
-    settings.save(stage)
-    (stage / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False))
-    (stage / "README.md").write_text(_card(settings, metrics, models), encoding="utf-8")
-    publish(stage, out)
+    taxonomy = load_taxonomy()
+    metrics = calibrate_and_publish(
+        stage,
+        out,
+        {"dev": load_content(dev_file, taxonomy)},
+        {Path(f).stem: load_content(f, taxonomy) for f in report_files},
+        extra,
+        card=lambda s, m: _card(s, m, models),
+        export=export,
+    )
     return out, metrics
 
 

@@ -8,7 +8,6 @@ decisions). Their average is a soft target in [0, 1] per label.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -19,19 +18,12 @@ from envtag_train.lexicon import LexiconTagger
 
 
 def load_annotated(paths: list[str | Path]) -> tuple[list[str], np.ndarray]:
-    ids = load_taxonomy().ids
-    texts, ys = [], []
-    for path in paths:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
-                rec = json.loads(line)
-                if rec.get("content") is False:
-                    continue
-                texts.append(clean(rec["text"]))
-                ys.append([1.0 if lid in rec.get("labels", []) else 0.0 for lid in ids])
-    return texts, np.asarray(ys, dtype=np.float32)
+    """Cleaned content paragraphs of annotation files and their label matrix."""
+    from .annotations import load_content
+    from .calibrate import label_matrix
+
+    examples = [e for path in paths for e in load_content(path)]
+    return [clean(e.text) for e in examples], label_matrix(examples, load_taxonomy().ids)
 
 
 class TfidfTeacher:
