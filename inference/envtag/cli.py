@@ -11,7 +11,6 @@ Exit codes: 0 all inputs tagged; 1 some inputs or records could not be read
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -26,14 +25,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-# Paragraphs handed to one Tagger.predict call, which sorts their windows by
-# length into model batches of at most --batch-size rows: a larger pool means
-# less padding. Output stays streamed, one chunk at a time.
-READ_CHUNK = 1024
-# Bad records reported one per line for each input; the rest only counted.
-MAX_REPORTED_BAD = 20
 
 
 @app.command()
@@ -82,108 +73,39 @@ def tag(
 def _tag(paths, output, model, batch_size, evidence, text_field, shard=None, resume=False, summary=False) -> None:
     from tqdm import tqdm
 
-    from .output import CsvWriter, JsonlWriter, record, summary_record
-    from .readers import BadRecord, InputError, expand_inputs, iter_paragraphs, iter_stdin_paragraphs
+    from .output import CsvWriter, JsonlWriter, record
+    from .readers import expand_inputs
     from .tagger import Tagger, check_compatible
+    from .tagging import TagOptions, tag_inputs
 
     if batch_size < 1:
         fail("--batch-size must be >= 1")
     if output is not None and output.suffix.lower() not in (".jsonl", ".csv", ".json"):
         fail(f"output {output}: use a .jsonl or .csv file name")
-    try:
-        inputs = expand_inputs(list(paths))
-    except InputError as exc:
-        fail(str(exc))
+    inputs = expand_inputs(list(paths))
     if output is not None and output.exists():
         inputs = _without_output(inputs, output)
     if shard is not None:
         inputs = _select_shard(inputs, shard)
-    done = _resume_state(output, inputs) if resume else set()
+    options = TagOptions(batch_size, evidence, text_field, _resume_state(output, inputs) if resume else set(), summary)
     tagger = Tagger.from_pretrained(model)
     for note in check_compatible(tagger.settings):
         typer.echo(f"envtag: warning: {note}", err=True)
-
-    mode = "a" if resume else "w"
-    out_fh = open(output, mode, encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115 - closed below
+    out_fh = open(output, "a" if resume else "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
     writer = CsvWriter(out_fh, tagger.labels) if output and output.suffix.lower() == ".csv" else JsonlWriter(out_fh)
-    failures = 0
-    totals = Counter()
     bar = tqdm(desc="paragraphs", unit="par", file=sys.stderr, disable=None)
     try:
-        for item in inputs:
-            stream = (
-                iter_stdin_paragraphs(sys.stdin)
-                if item == "-"
-                else iter_paragraphs(Path(item), text_field=text_field, on_error="yield")
-            )
-            doc_counts: Counter = Counter()
-            batch = []
-            failed = False
-            try:
-                for par in stream:
-                    if isinstance(par, BadRecord):  # reported, counted, and reading goes on
-                        doc_counts["malformed"] += 1
-                        if doc_counts["malformed"] <= MAX_REPORTED_BAD:
-                            typer.echo(f"envtag: skipped record: {par}", err=True)
-                        continue
-                    if (par.source, par.index) in done:  # --resume: already in the output
-                        doc_counts["paragraphs"] += 1
-                        doc_counts["resumed"] += 1
-                        continue
-                    batch.append(par)
-                    if len(batch) >= max(batch_size, READ_CHUNK):
-                        _flush(tagger, batch, writer, record, doc_counts, evidence, batch_size)
-                        bar.update(len(batch))
-                        batch = []
-                if batch:
-                    _flush(tagger, batch, writer, record, doc_counts, evidence, batch_size)
-                    bar.update(len(batch))
-            except InputError as exc:
-                what = "skipped the rest of input" if doc_counts or batch else "skipped input"
-                if batch:  # paragraphs read before the error are still tagged
-                    _flush(tagger, batch, writer, record, doc_counts, evidence, batch_size)
-                failures += 1
-                failed = True
-                typer.echo(f"envtag: {what}: {exc}", err=True)
-            name = "<stdin>" if item == "-" else str(item)
-            totals.update(doc_counts)
-            if doc_counts["malformed"] > MAX_REPORTED_BAD:
-                typer.echo(f"envtag: {name}: {doc_counts['malformed'] - MAX_REPORTED_BAD} more bad records", err=True)
-            if not doc_counts and not failed:
-                typer.echo(f"{name}: no paragraphs (empty input)", err=True)
-            elif doc_counts:
-                if summary:
-                    writer.write_summary(summary_record(name, doc_counts, tagger.labels))
-                labs = ", ".join(f"{k[6:]} {v}" for k, v in sorted(doc_counts.items()) if k.startswith("label:"))
-                typer.echo(
-                    f"{name}: {doc_counts['paragraphs']} paragraphs, {doc_counts['tagged']} tagged, "
-                    f"{doc_counts['skipped']} skipped{_extras(doc_counts)}" + (f" | {labs}" if labs else ""),
-                    err=True,
-                )
+        stats = tag_inputs(tagger, inputs, writer, record, options, lambda m: typer.echo(m, err=True), bar.update)
     finally:
         bar.close()
         writer.close()
         if output:
             out_fh.close()
-    typer.echo(
-        f"total: {len(inputs)} inputs, {totals['paragraphs']} paragraphs, {totals['tagged']} tagged, "
-        f"{totals['skipped']} skipped{_extras(totals)}, {failures} inputs failed",
-        err=True,
-    )
-    if inputs and failures == len(inputs):
+    typer.echo(f"total: {len(inputs)} inputs, {stats.totals.line()}, {stats.failed_inputs} inputs failed", err=True)
+    if inputs and stats.failed_inputs == len(inputs):
         typer.echo(f"envtag: error: none of the {len(inputs)} inputs could be read", err=True)
-    if failures or totals["malformed"]:
+    if stats.failed_inputs or stats.totals.malformed:
         raise typer.Exit(1)
-
-
-def _extras(counts: Counter) -> str:
-    """Summary parts shown only when non-zero: resumed and malformed records."""
-    out = ""
-    if counts["resumed"]:
-        out += f", {counts['resumed']} already in output"
-    if counts["malformed"]:
-        out += f", {counts['malformed']} bad records"
-    return out
 
 
 def _without_output(inputs: list, output: Path) -> list:
@@ -235,20 +157,6 @@ def _select_shard(inputs: list, spec: str) -> list:
     return chosen
 
 
-def _flush(tagger, batch, writer, record, counts: Counter, evidence: bool, batch_size: int) -> None:
-    preds = tagger.predict([p.text for p in batch], batch_size=batch_size, evidence=evidence)
-    for par, pred in zip(batch, preds, strict=True):
-        writer.write(record(par, pred))
-        counts["paragraphs"] += 1
-        if pred.skipped:
-            counts["skipped"] += 1
-        else:
-            counts["tagged"] += 1
-            for lab in pred.labels:
-                counts[f"label:{lab}"] += 1
-    writer.fh.flush()  # whole chunks reach the file: a killed run loses little (see --resume)
-
-
 @app.command()
 def report(
     paths: Annotated[
@@ -278,21 +186,12 @@ def report(
             from .output import record
             from .readers import expand_inputs, iter_inputs
             from .tagger import Tagger
+            from .tagging import predict_stream
 
             tagger = Tagger.from_pretrained(model)
             labels = tagger.labels
-            batch = []
-            for par in iter_inputs(expand_inputs(list(paths))):
-                batch.append(par)
-                if len(batch) >= READ_CHUNK:
-                    records.extend(
-                        record(b, p) for b, p in zip(batch, tagger.predict([b.text for b in batch]), strict=True)
-                    )
-                    batch = []
-            if batch:
-                records.extend(
-                    record(b, p) for b, p in zip(batch, tagger.predict([b.text for b in batch]), strict=True)
-                )
+            pairs = predict_stream(tagger, iter_inputs(expand_inputs(list(paths))))
+            records.extend(record(par, pred) for par, pred in pairs)
         docs = group_records(records)
         output.write_text(render_report(docs, labels, title=title), encoding="utf-8")
         typer.echo(f"wrote {output}: {len(docs)} documents, {len(records)} paragraphs", err=True)

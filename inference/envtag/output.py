@@ -21,20 +21,20 @@ def record(par: Paragraph, pred: Prediction) -> dict:
     }
 
 
-def summary_record(source: str, counts, labels: list[str]) -> dict:
+def summary_record(source: str, stats, labels: list[str]) -> dict:
     """Per-document label counts and shares over the content paragraphs
-    tagged in this run (``counts`` as kept by the tag command)."""
-    tagged = counts["tagged"]
+    tagged in this run (``stats``: an :class:`envtag.tagging.DocStats`)."""
+    tagged = stats.tagged
     return {
         "type": "summary",
         "source": source,
-        "paragraphs": counts["paragraphs"],
+        "paragraphs": stats.paragraphs,
         "tagged": tagged,
-        "skipped": counts["skipped"],
+        "skipped": stats.skipped,
         "labels": {
             lab: {
-                "count": counts[f"label:{lab}"],
-                "share": round(counts[f"label:{lab}"] / tagged, 4) if tagged else 0.0,
+                "count": stats.labels[lab],
+                "share": round(stats.labels[lab] / tagged, 4) if tagged else 0.0,
             }
             for lab in labels
         },

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from envtag.cli import READ_CHUNK, app
+from envtag.cli import app
 from envtag.errors import DataError
 from envtag.resume import records_done
+from envtag.tagging import READ_CHUNK
 
 runner = CliRunner()
 
@@ -58,7 +59,7 @@ def small_input(tmp_path, SHARED):  # noqa: N803
 
 
 def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_model, SHARED):  # noqa: N803
-    # More paragraphs than one output chunk (envtag.cli.READ_CHUNK), kept
+    # More paragraphs than one output chunk (envtag.tagging.READ_CHUNK), kept
     # short so that the runs are quick: the kill lands after the first chunk.
     src = tmp_path / "big.txt"
     n = READ_CHUNK + 600

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from envtag.readers import Paragraph, expand_inputs, iter_inputs
 from envtag.tagger import Tagger
+from envtag.tagging import predict_stream
 
 
 def suggest(
@@ -26,44 +28,42 @@ def suggest(
     ``per_document`` from one document, so one long file cannot fill the set.
     Each record carries the model's labels as a pre-annotation to correct."""
     tagger = Tagger.from_pretrained(model)
-    thr = np.asarray([tagger.settings.thresholds[lab] for lab in tagger.labels])
+    thr = np.asarray([tagger.thresholds[lab] for lab in tagger.labels])
     candidates: list[dict] = []
-    batch = []
+    for par, pred in predict_stream(tagger, _corpus_paragraphs(inputs), batch_size, evidence=False):
+        if pred.skipped or len(pred.clean_text) < min_chars:
+            continue
+        scores = np.asarray([pred.scores[lab] for lab in tagger.labels])
+        margin = np.abs(scores - thr)
+        j = int(margin.argmin())
+        candidates.append(
+            {
+                "id": par.id or f"{Path(par.source).name}#{par.index}",
+                "text": par.text,
+                "labels": pred.labels,
+                "content": True,
+                "doc": par.source,
+                "uncertain_label": tagger.labels[j],
+                "margin": round(float(margin[j]), 4),
+                "scores": {k: round(v, 4) for k, v in pred.scores.items()},
+            }
+        )
+    return _spread(candidates, n, per_document)
 
-    def flush():
-        preds = tagger.predict([p.text for p in batch], evidence=False)
-        for par, pred in zip(batch, preds, strict=True):
-            if pred.skipped or len(pred.clean_text) < min_chars:
-                continue
-            scores = np.asarray([pred.scores[lab] for lab in tagger.labels])
-            margin = np.abs(scores - thr)
-            j = int(margin.argmin())
-            candidates.append(
-                {
-                    "id": par.id or f"{Path(par.source).name}#{par.index}",
-                    "text": par.text,
-                    "labels": pred.labels,
-                    "content": True,
-                    "doc": par.source,
-                    "uncertain_label": tagger.labels[j],
-                    "margin": round(float(margin[j]), 4),
-                    "scores": {k: round(v, 4) for k, v in pred.scores.items()},
-                }
-            )
 
+def _corpus_paragraphs(inputs: list[str]) -> Iterator[Paragraph]:
+    """Paragraphs of the inputs. Corpus-style JSONL holds a whole document per
+    record, one paragraph per line of its text: suggest paragraphs, not documents."""
     for record in iter_inputs(expand_inputs(inputs)):
-        # Corpus-style JSONL holds a whole document per record, one paragraph
-        # per line of its text: suggest paragraphs, not documents.
         lines = [t for t in record.text.split("\n") if t.strip()] or [record.text]
         doc = f"{record.source}:{record.id}" if record.id and len(lines) > 1 else record.source
         for k, line in enumerate(lines):
             pid = f"{record.id}#{k}" if record.id and len(lines) > 1 else record.id
-            batch.append(Paragraph(source=doc, index=record.index if len(lines) == 1 else k, text=line, id=pid))
-            if len(batch) >= batch_size:
-                flush()
-                batch = []
-    if batch:
-        flush()
+            yield Paragraph(source=doc, index=record.index if len(lines) == 1 else k, text=line, id=pid)
+
+
+def _spread(candidates: list[dict], n: int, per_document: int) -> list[dict]:
+    """The least certain candidates, round-robin over documents, at most ``per_document`` each."""
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for c in sorted(candidates, key=lambda c: c["margin"]):
         if len(by_doc[c["doc"]]) < per_document:
