@@ -165,7 +165,7 @@ def _packed_sequences(stream: np.ndarray, offsets: np.ndarray, mask: np.ndarray,
 def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
     """Run MLM (and the weak-label stage if configured); return the encoder dir."""
     import torch
-    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+    from transformers import BertTokenizerFast
 
     _set_seed(cfg.seed)
     root = Path(cfg.output_dir)
@@ -173,6 +173,28 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
     tok = BertTokenizerFast.from_pretrained(root / "tokenizer")
     ids = {"pad": tok.pad_token_id, "cls": tok.cls_token_id, "sep": tok.sep_token_id, "mask": tok.mask_token_id}
     device = "cuda" if torch.cuda.is_available() else "cpu"
+    train_rows, held_rows = _rows(cfg, data, ids, device)
+    log(f"device={device} train_rows={len(train_rows)} heldout_rows={len(held_rows)} vocab={len(tok)}")
+    ckpt_dir = root / "checkpoint"
+    model = _mlm_model(cfg, tok, ids, ckpt_dir if resume and (ckpt_dir / "trainer_state.pt").exists() else None)
+    model.to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    gen = torch.Generator(device=device)
+    gen.manual_seed(cfg.seed)
+    step = _restore(ckpt_dir / "trainer_state.pt", opt, gen, device, log) if resume else 0
+    step = _mlm_loop(cfg, model, tok, ids, opt, gen, step, train_rows, held_rows, device, log)
+    _save_checkpoint(model, tok, opt, step, gen, ckpt_dir)
+    encoder_dir = root / "encoder"
+    _save_encoder(model, tok, encoder_dir, cfg, step)
+    if cfg.weak_epochs > 0 and "weak" in data.files:
+        weak_stage(cfg, encoder_dir, data, root / "encoder-weak", device, log)
+    return encoder_dir
+
+
+def _rows(cfg: PretrainConfig, data, ids: dict, device: str):
+    """Packed training rows (on the GPU when there is one) and at most 2,048 held-out rows."""
+    import torch
+
     train_rows = torch.from_numpy(
         _packed_sequences(data["stream"], data["offsets"], ~data["heldout"], cfg.seq_len, ids["cls"])
     )
@@ -182,43 +204,48 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
     if device == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         train_rows = train_rows.to(device)
-    log(f"device={device} train_rows={len(train_rows)} heldout_rows={len(held_rows)} vocab={len(tok)}")
+    return train_rows, held_rows
 
-    bert_cfg = BertConfig(
-        vocab_size=len(tok),
-        hidden_size=cfg.hidden_size,
-        num_hidden_layers=cfg.num_hidden_layers,
-        num_attention_heads=cfg.num_attention_heads,
-        intermediate_size=cfg.intermediate_size,
-        max_position_embeddings=cfg.seq_len,
-        pad_token_id=ids["pad"],
+
+def _mlm_model(cfg: PretrainConfig, tok, ids: dict, checkpoint: Path | None):
+    from transformers import BertConfig, BertForMaskedLM
+
+    if checkpoint is not None:
+        return BertForMaskedLM.from_pretrained(checkpoint)
+    return BertForMaskedLM(
+        BertConfig(
+            vocab_size=len(tok),
+            hidden_size=cfg.hidden_size,
+            num_hidden_layers=cfg.num_hidden_layers,
+            num_attention_heads=cfg.num_attention_heads,
+            intermediate_size=cfg.intermediate_size,
+            max_position_embeddings=cfg.seq_len,
+            pad_token_id=ids["pad"],
+        )
     )
-    ckpt_dir = root / "checkpoint"
-    state_file = ckpt_dir / "trainer_state.pt"
-    model = BertForMaskedLM(bert_cfg)
-    if resume and state_file.exists():
-        model = BertForMaskedLM.from_pretrained(ckpt_dir)
-    model.to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    step = 0
-    gen = torch.Generator(device=device)
-    gen.manual_seed(cfg.seed)
-    if resume and state_file.exists():
-        state = torch.load(state_file, map_location=device, weights_only=False)
-        opt.load_state_dict(state["optimizer"])
-        step = state["step"]
-        gen.set_state(state["generator"].cpu() if device == "cpu" else state["generator"])
-        log(f"resumed at step {step}")
 
-    def lr_at(s: int) -> float:
-        return _lr(cfg.learning_rate, s, cfg.warmup_steps, cfg.max_steps, start, cfg.time_budget_minutes)
+
+def _restore(state_file: Path, opt, gen, device: str, log) -> int:
+    """Optimizer and masking-generator state of a checkpoint; the step to resume at (0 without one)."""
+    import torch
+
+    if not state_file.exists():
+        return 0
+    state = torch.load(state_file, map_location=device, weights_only=False)
+    opt.load_state_dict(state["optimizer"])
+    gen.set_state(state["generator"].cpu() if device == "cpu" else state["generator"])
+    log(f"resumed at step {state['step']}")
+    return state["step"]
+
+
+def _mlm_loop(cfg, model, tok, ids, opt, gen, step, train_rows, held_rows, device, log) -> int:
+    """MLM steps until ``max_steps`` or the time budget; checkpoints every few minutes. Returns the last step."""
+    import torch
 
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu", enabled=False)
     )
-    history_file = root / "mlm_log.jsonl"
-    start = time.time()
-    last_save = time.time()
+    start = last_save = time.time()
     order_rng = np.random.default_rng(cfg.seed + step)
     perm = order_rng.permutation(len(train_rows))
     pos = (step * cfg.batch_size) % len(train_rows)
@@ -228,14 +255,12 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
             log(f"time budget spent at step {step}")
             break
         if pos + cfg.batch_size > len(perm):
-            perm = order_rng.permutation(len(train_rows))
-            pos = 0
-        sel = torch.from_numpy(perm[pos : pos + cfg.batch_size]).to(train_rows.device)
-        batch = train_rows[sel].to(device, non_blocking=True)
+            perm, pos = order_rng.permutation(len(train_rows)), 0
+        batch = train_rows[torch.from_numpy(perm[pos : pos + cfg.batch_size]).to(train_rows.device)].to(device)
         pos += cfg.batch_size
         inputs, labels = _mask(batch, ids, len(tok), cfg.mlm_probability, gen)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step)
+            g["lr"] = _lr(cfg.learning_rate, step, cfg.warmup_steps, cfg.max_steps, start, cfg.time_budget_minutes)
         with autocast:
             loss = model(input_ids=inputs, attention_mask=(batch != ids["pad"]).long(), labels=labels).loss
         loss.backward()
@@ -252,18 +277,12 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
                 "minutes": (time.time() - start) / 60,
             }
             log(json.dumps(rec))
-            with open(history_file, "a") as fh:
+            with open(Path(cfg.output_dir) / "mlm_log.jsonl", "a") as fh:
                 fh.write(json.dumps(rec) + "\n")
         if (time.time() - last_save) / 60 > cfg.save_every_minutes:
-            _save_checkpoint(model, tok, opt, step, gen, ckpt_dir)
+            _save_checkpoint(model, tok, opt, step, gen, Path(cfg.output_dir) / "checkpoint")
             last_save = time.time()
-    _save_checkpoint(model, tok, opt, step, gen, ckpt_dir)
-    encoder_dir = root / "encoder"
-    _save_encoder(model, tok, encoder_dir, cfg, step)
-    if cfg.weak_epochs > 0 and "weak" in data.files:
-        weak_dir = root / "encoder-weak"
-        weak_stage(cfg, encoder_dir, data, weak_dir, device, log)
-    return encoder_dir
+    return step
 
 
 def _heldout_perplexity(model, rows, ids, vocab_size, cfg, device, autocast) -> float:
