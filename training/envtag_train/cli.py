@@ -51,22 +51,29 @@ def train(
 
 @app.command()
 def evaluate(
-    data: Annotated[Path, typer.Option("--data", "-d", help="Annotated JSONL file.")],
+    data: Annotated[list[Path], typer.Option("--data", "-d", help="Annotated JSONL file (repeatable).")],
     model: Annotated[str | None, typer.Option("--model", "-m", help="Model directory (default: shipped).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for JSON and Markdown reports.")] = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Per-label P/R/F1, micro/macro-F1 and exact match of a model on a file."""
+    """Per-label P/R/F1, micro/macro-F1 and exact match of a model on each file
+    (for a challenge set, exact match is the share of paragraphs fully right)."""
 
     def go():
         from envtag_train.metrics import to_markdown
 
         from .evaluation import evaluate_model
 
-        if not data.exists():
-            fail(f"data file {data} does not exist")
-        report = evaluate_model(model, data, out)
-        typer.echo(to_markdown(report, title=f"{data.name}"))
+        missing = [str(d) for d in data if not d.exists()]
+        if missing:
+            fail(f"data file(s) {', '.join(missing)} do not exist")
+        reports = [evaluate_model(model, path, out) for path in data]
+        for path, report in zip(data, reports, strict=True):
+            typer.echo(to_markdown(report, title=f"{path.name}"))
+        if len(data) > 1:
+            typer.echo("| file | n | macro-F1 | exact match |\n|---|---:|---:|---:|")
+            for path, r in zip(data, reports, strict=True):
+                typer.echo(f"| {path.name} | {r['n']} | {r['macro_f1']:.3f} | {r['exact_match']:.3f} |")
 
     run_guarded(go, debug)
 
