@@ -93,23 +93,3 @@ def test_length_bucketing_restores_input_order(onnx_model):
         assert x.text == y.text
         for lab in tagger.labels:
             assert x.scores[lab] == pytest.approx(y.scores[lab], abs=1e-3)
-
-
-def test_length_buckets_cover_everything_with_little_padding():
-    import random
-
-    from envtag.tagger import BUCKET_RATIO, BUCKET_SLACK, MAX_BATCH_TOKENS, _length_buckets
-
-    rng = random.Random(0)
-    lengths = [rng.choice([rng.randint(1, 60), rng.randint(60, 254)]) for _ in range(700)]
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    batches = _length_buckets([lengths[i] for i in order], order, 64)
-    assert [i for b in batches for i in b] == order
-    for b in batches:
-        widths = [lengths[i] for i in b]
-        assert len(b) <= 64
-        assert len(b) == 1 or len(b) * (max(widths) + 2) <= MAX_BATCH_TOKENS
-        assert max(widths) <= min(widths) * BUCKET_RATIO + BUCKET_SLACK
-    real = sum(lengths) + 2 * len(lengths)
-    padded = sum(len(b) * (max(lengths[i] for i in b) + 2) for b in batches)
-    assert real / padded > 0.85
