@@ -252,19 +252,15 @@ def skip_reason(text: str, cleaned: str | None = None) -> str | None:
     t = clean(text) if cleaned is None else cleaned
     if not _LETTER.search(t):
         return "empty"
-    if _is_registration(t):
-        return "registration"
-    if _is_byline(t):
-        return "byline"
-    if _is_navigation(t):
-        return "navigation"
-    if _is_share(t):
-        return "share"
-    if _is_dispatch(t):
-        return "dispatch"
-    if _is_outlet(t):
-        return "outlet"
-    return None
+    rules = (
+        ("registration", _is_registration),
+        ("byline", _is_byline),
+        ("navigation", _is_navigation),
+        ("share", _is_share),
+        ("dispatch", _is_dispatch),
+        ("outlet", _is_outlet),
+    )
+    return next((reason for reason, applies in rules if applies(t)), None)
 
 
 # --- sentences ---------------------------------------------------------------

@@ -43,9 +43,8 @@ def test_validate_checks_paths_and_ranges(tmp_path):
     data.write_text('{"text": "x", "labels": []}\n')
     cfg = TrainConfig(train_files=[str(data)], dev_file=str(data), model_config={"hidden_size": 8})
     cfg.validate()
-    cfg.learning_rate = -1
-    with pytest.raises(ConfigError, match="learning_rate"):
-        cfg.validate()
+    with pytest.raises(ConfigError, match="learning_rate must be > 0"):  # checked on creation, in Python too
+        TrainConfig(train_files=[str(data)], dev_file=str(data), model_config={"hidden_size": 8}, learning_rate=-1)
     cfg = TrainConfig(train_files=[str(tmp_path / "nope.jsonl")], dev_file=str(data), base_model="x")
     with pytest.raises(ConfigError, match="does not exist"):
         cfg.validate()

@@ -8,6 +8,7 @@ starts fast."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,23 @@ from envtag.cli_errors import fail, run_guarded
 # Commands collected here and added to the envtag app by `register`.
 app = typer.Typer()
 labels_app = typer.Typer(help="Annotation files and the taxonomy.", no_args_is_help=True)
+
+
+@contextmanager
+def config_hints():
+    """Add the command-line fix to configuration errors (the library's messages name no flags)."""
+    from envtag.errors import ConfigError
+
+    try:
+        yield
+    except ConfigError as exc:
+        message = str(exc)
+        if "data file" in message:
+            raise ConfigError(f"{message}; fix the path in the config or with --set") from exc
+        if message.startswith("config: ") and ", got " in message:
+            key = message.split()[1]
+            raise ConfigError(f"{message}; fix it in the config or with --set {key}=VALUE") from exc
+        raise
 
 
 def register(main_app: typer.Typer) -> None:
@@ -43,7 +61,9 @@ def train(
         from .config import load_config
         from .finetune import train as run
 
-        cfg = load_config(config, overrides)
+        with config_hints():
+            cfg = load_config(config, overrides)
+            cfg.validate()
         run(cfg, log=lambda m: typer.echo(m, err=True))
 
     run_guarded(go, debug)
@@ -64,9 +84,9 @@ def evaluate(
 
         from .evaluation import evaluate_model
 
-        missing = [str(d) for d in data if not d.exists()]
-        if missing:
-            fail(f"data file(s) {', '.join(missing)} do not exist")
+        for path in data:
+            if not path.exists():
+                fail(f"data file {path} does not exist")
         reports = [evaluate_model(model, path, out) for path in data]
         for path, report in zip(data, reports, strict=True):
             typer.echo(to_markdown(report, title=f"{path.name}"))
@@ -93,7 +113,8 @@ def pretrain(
         from .pretrain import PretrainConfig, prepare
         from .pretrain import train as run
 
-        cfg = load_config(config, overrides, cls=PretrainConfig)
+        with config_hints():
+            cfg = load_config(config, overrides, cls=PretrainConfig)
         log = lambda m: typer.echo(m, err=True)  # noqa: E731
         data = Path(cfg.output_dir) / "data" / "corpus.npz"
         if not data.exists() or not resume:

@@ -49,16 +49,9 @@ class TrainConfig:
     def dev_files(self) -> list[str]:
         return [self.dev_file, *self.extra_dev_files]
 
-    def validate(self) -> None:
-        if not self.train_files:
-            raise ConfigError("config: train_files is empty; list at least one annotated JSONL file")
-        if not self.dev_file:
-            raise ConfigError("config: dev_file is required (used for early stopping and thresholds)")
-        for f in [*self.train_files, *self.dev_files, *self.report_files]:
-            if not Path(f).exists():
-                raise ConfigError(f"config: data file {f} does not exist; fix the path in the config or with --set")
-        if not self.base_model and not self.model_config:
-            raise ConfigError("config: set base_model (a directory or hub id) or model_config (random init)")
+    def __post_init__(self) -> None:
+        """Types and values are checked when a config is made, from YAML or in Python."""
+        coerce_fields(self)
         checks = [
             (self.learning_rate > 0, "learning_rate must be > 0"),
             (self.num_epochs > 0, "num_epochs must be > 0"),
@@ -71,9 +64,19 @@ class TrainConfig:
         for ok, msg in checks:
             if not ok:
                 key = msg.split()[0]
-                raise ConfigError(
-                    f"config: {msg}, got {getattr(self, key)!r}; fix it in the config or with --set {key}=VALUE"
-                )
+                raise ConfigError(f"config: {msg}, got {getattr(self, key)!r}")
+
+    def validate(self) -> None:
+        """What only a training run needs: data files that exist and a model to start from."""
+        if not self.train_files:
+            raise ConfigError("config: train_files is empty; list at least one annotated JSONL file")
+        if not self.dev_file:
+            raise ConfigError("config: dev_file is required (used for early stopping and thresholds)")
+        for f in [*self.train_files, *self.dev_files, *self.report_files]:
+            if not Path(f).exists():
+                raise ConfigError(f"config: data file {f} does not exist")
+        if not self.base_model and not self.model_config:
+            raise ConfigError("config: set base_model (a directory or hub id) or model_config (random init)")
 
 
 def parse_override(item: str) -> tuple[str, Any]:
@@ -95,7 +98,9 @@ def _check_type(name: str, kind: str, value: Any) -> None:
         raise ConfigError(f"config: {name} must be a mapping (e.g. {{hidden_size: 256}}), got {value!r}")
 
 
-def load_config(path: str | Path | None, overrides: list[str] | None = None, cls=TrainConfig):
+def load_config(path: str | Path | None, overrides: list[str] | None = None, cls=None):
+    """A config from YAML plus ``--set key=value`` overrides, checked on creation."""
+    cls = cls or TrainConfig
     raw: dict[str, Any] = {}
     if path is not None:
         p = Path(path)
@@ -110,15 +115,19 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None, cls
     for item in overrides or []:
         key, value = parse_override(item)
         raw[key] = value
-    names = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - set(names))
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - names)
     if unknown:
         raise ConfigError(f"unknown config keys: {', '.join(unknown)} (known: {', '.join(sorted(names))})")
     try:
-        cfg = cls(**raw)
+        return cls(**raw)
     except TypeError as exc:
         raise ConfigError(f"invalid config: {exc}") from exc
-    for f in dataclasses.fields(cls):
+
+
+def coerce_fields(cfg) -> None:
+    """Check every field's type (numbers given as strings, e.g. YAML's "5e-5", are converted)."""
+    for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         _check_type(f.name, str(f.type), value)
         if f.type not in ("float", float, "int", int):
@@ -135,4 +144,3 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None, cls
                 raise ConfigError(f"config: {f.name} must be a whole number, got {value!r}")
             value = int(value)
         setattr(cfg, f.name, float(value) if f.type in ("float", float) else value)
-    return cfg

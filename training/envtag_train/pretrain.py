@@ -57,6 +57,11 @@ class PretrainConfig:
     weak_time_budget_minutes: float = 0.0
     weak_annotated: list[str] = field(default_factory=list)  # teacher data for weak labels
 
+    def __post_init__(self) -> None:
+        from .config import coerce_fields
+
+        coerce_fields(self)
+
 
 # --------------------------------------------------------------------- prepare
 
