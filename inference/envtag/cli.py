@@ -91,8 +91,12 @@ def _tag(paths, output, model, batch_size, evidence, text_field, shard=None, res
     tagger = Tagger.from_pretrained(model)
     for note in check_compatible(tagger.settings):
         typer.echo(f"envtag: warning: {note}", err=True)
-    out_fh = open(output, "a" if resume else "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
-    writer = CsvWriter(out_fh, tagger.labels) if output and output.suffix.lower() == ".csv" else JsonlWriter(out_fh)
+    as_csv = output is not None and output.suffix.lower() == ".csv"
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    encoding = "utf-8-sig" if as_csv else "utf-8"  # a BOM lets Excel on Windows read UTF-8 CSV
+    out_fh = open(output, "a" if resume else "w", encoding=encoding, newline="") if output else sys.stdout  # noqa: SIM115
+    writer = CsvWriter(out_fh, tagger.labels) if as_csv else JsonlWriter(out_fh)
     bar = tqdm(desc="paragraphs", unit="par", file=sys.stderr, disable=None)
     try:
         stats = tag_inputs(tagger, inputs, writer, record, options, lambda m: typer.echo(m, err=True), bar.update)

@@ -55,8 +55,27 @@ class JsonlWriter:
         self.fh.flush()
 
 
+# Cells a spreadsheet would run as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A cell spreadsheets show as text: a string starting like a formula gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def evidence_cell(evidence: dict) -> str:
+    """``label: sentence | label: sentence`` for the CSV evidence column."""
+    return " | ".join(f"{lab}: {ev['text']}" for lab, items in evidence.items() for ev in items)
+
+
 class CsvWriter:
-    """One row per paragraph; labels joined with ``;``, one score column per label."""
+    """One row per paragraph; labels joined with ``;``, one score column per label,
+    evidence as ``label: sentence | …``. Open the file with ``utf-8-sig`` (a BOM,
+    so that Excel on Windows reads UTF-8); cells that start like a formula are
+    neutralised (:func:`safe_cell`)."""
 
     def __init__(self, fh: IO[str], labels: list[str]) -> None:
         self.labels = labels
@@ -65,37 +84,37 @@ class CsvWriter:
         self.writer = csv.writer(fh)
         self.fh = fh
         self.writer.writerow(
-            ["source", "index", "id", "text", "labels", "skipped", *[f"score_{lab}" for lab in labels]]
+            ["source", "index", "id", "text", "labels", "skipped", *[f"score_{lab}" for lab in labels], "evidence"]
         )
 
     def write(self, rec: dict) -> None:
         if rec.get("type") == "summary":
             return
-        self.writer.writerow(
-            [
-                rec["source"],
-                rec["index"],
-                rec["id"] or "",
-                rec["text"],
-                ";".join(rec["labels"]),
-                rec["skipped"] or "",
-                *[rec["scores"].get(lab, "") for lab in self.labels],
-            ]
-        )
+        row = [
+            rec["source"],
+            rec["index"],
+            rec["id"] or "",
+            rec["text"],
+            ";".join(rec["labels"]),
+            rec["skipped"] or "",
+            *[rec["scores"].get(lab, "") for lab in self.labels],
+            evidence_cell(rec.get("evidence") or {}),
+        ]
+        self.writer.writerow([safe_cell(cell) for cell in row])
 
     def write_summary(self, rec: dict) -> None:
         """Document summaries go to ``<output>.summary.csv``: one row per
         document, a count and a share column per label."""
         if self._summary_writer is None:
             path = Path(self.fh.name)
-            self._summary_fh = open(path.with_suffix(".summary.csv"), "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._summary_fh = open(path.with_suffix(".summary.csv"), "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
             self._summary_writer = csv.writer(self._summary_fh)
             self._summary_writer.writerow(
                 ["source", "paragraphs", "tagged", "skipped"]
                 + [f"{kind}_{lab}" for lab in self.labels for kind in ("count", "share")]
             )
         self._summary_writer.writerow(
-            [rec["source"], rec["paragraphs"], rec["tagged"], rec["skipped"]]
+            [safe_cell(rec["source"]), rec["paragraphs"], rec["tagged"], rec["skipped"]]
             + [rec["labels"][lab][kind] for lab in self.labels for kind in ("count", "share")]
         )
 

@@ -72,6 +72,8 @@ def resolve_model(model: str | Path | None) -> str:
             raise ModelError(f"the default model is missing at {path}; reinstall envtag or pass --model DIR")
         return str(path)
     path = Path(model).expanduser()
+    if not path.exists() and not path.is_absolute() and (shipped_path(str(path)) / "config.json").exists():
+        path = shipped_path(str(path))  # "models/default" or "models/encoder" from any working directory
     if path.exists():
         if not path.is_dir():
             raise ModelError(f"model path {path} is a file; pass the model directory that holds config.json")
@@ -262,8 +264,11 @@ class Tagger:
             out[i] = self.scorer(ids, np.ones_like(ids))[0]
         return out
 
-    def predict(self, texts: Sequence[str], batch_size: int = 32, evidence: bool = True) -> list[Prediction]:
-        """Tag raw paragraphs; the result has one Prediction per input, in order."""
+    def predict(self, texts: Sequence[str] | str, batch_size: int = 32, evidence: bool = True) -> list[Prediction]:
+        """Tag raw paragraphs; the result has one Prediction per input, in order
+        (a single string is one paragraph, not a sequence of characters)."""
+        if isinstance(texts, str):
+            texts = [texts]
         preds: list[Prediction] = []
         todo: list[int] = []
         for text in texts:

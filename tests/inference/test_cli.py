@@ -144,3 +144,17 @@ def test_document_summaries_in_jsonl_and_csv(tmp_path, tiny_model, SHARED):  # n
     assert res.exit_code == 0, res.output
     table = list(csv.DictReader(io.StringIO((tmp_path / "out.summary.csv").read_text(encoding="utf-8"))))
     assert len(table) == 5 and {"count_air", "share_air"} <= set(table[0])
+
+
+def test_csv_output_opens_in_spreadsheets_safely(tmp_path, tiny_model):
+    src = tmp_path / "in.txt"
+    src.write_text('=HYPERLINK("x") 加强大气污染防治\n推进污水处理\n', encoding="utf-8")
+    out = tmp_path / "new" / "folder" / "out.csv"  # a missing folder is created
+    res = runner.invoke(app, ["tag", str(src), "-o", str(out), "-m", str(tiny_model)])
+    assert res.exit_code == 0, res.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0]["text"].startswith("'=HYPERLINK")  # neutralised formula
+    assert rows[1]["text"] == "推进污水处理"
+    assert "evidence" in rows[0]

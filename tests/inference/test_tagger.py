@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +133,12 @@ def test_with_thresholds_returns_a_new_tagger_and_checks_values(tagger):
         tagger.with_thresholds({"air": 0.5})
     with pytest.raises(ModelError, match="bad"):
         tagger.with_thresholds({**tagger.thresholds, "air": 1.5})
+
+
+def test_a_single_string_is_one_paragraph(tagger):
+    assert len(tagger.predict("加强大气污染防治")) == 1
+
+
+def test_shipped_model_names_resolve_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert (Path(resolve_model("models/default")) / "config.json").exists()
