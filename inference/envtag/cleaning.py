@@ -13,7 +13,9 @@ Noise handled (see ``../shared/guide/ANNOTATION_GUIDE.md``, "Text noise"):
 * Traditional script, converted to Simplified with OpenCC;
 * debris of lost characters: ``?`` runs standing for ideographic spaces or
   mangled characters;
-* full-width/half-width forms and whitespace.
+* full-width/half-width forms and whitespace;
+* Kangxi and CJK radicals that PDF text layers use for ordinary characters
+  (``⽣`` for ``生``, ``⼤`` for ``大``; version 2).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-CLEANING_VERSION = "1"
+CLEANING_VERSION = "2"
 
 # A parenthesised latin syllable, optionally toned: (qiáng), (hui), (lv), (lü).
 _PINYIN_GROUP = r"[(（]\s*([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê:]{1,7})\s*[)）]"
@@ -90,6 +92,17 @@ def strip_inline_pinyin(text: str) -> str:
     return _ANNOTATED.sub(repl, text)
 
 
+# Simplified-form radicals (CJK Radicals Supplement) that PDF fonts use for
+# ordinary characters and that NFKC leaves alone.
+_RADICALS = dict(
+    zip(
+        "⻋⻄⻅⻆⻈⻉⻓⻔⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻧⻨⻩⻬⻮⻰⺠⺁",
+        "车西见角讠贝长门青韦页风飞食马骨鬼鱼鸟卤麦黄齐齿龙民厂",
+        strict=True,
+    )
+)
+
+
 def normalise_width(text: str) -> str:
     """NFKC folds full-width ASCII and compatibility forms, but it would also
     turn Chinese full-width punctuation into ASCII; we keep the Chinese
@@ -101,6 +114,8 @@ def normalise_width(text: str) -> str:
             out.append(chr(code - 0xFEE0))
         elif ch == "\u3000":
             out.append(" ")
+        elif 0x2E80 <= code <= 0x2FDF:  # CJK and Kangxi radicals, as PDF text layers have them (⽣ → 生)
+            out.append(_RADICALS.get(ch) or unicodedata.normalize("NFKC", ch))
         else:
             out.append(ch)
     return unicodedata.normalize("NFC", "".join(out))

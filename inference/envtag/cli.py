@@ -11,6 +11,7 @@ Exit codes: 0 all inputs tagged; 1 some inputs or records could not be read
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -82,7 +83,11 @@ def _tag(paths, output, model, batch_size, evidence, text_field, shard=None, res
         fail("--batch-size must be >= 1")
     if output is not None and output.suffix.lower() not in (".jsonl", ".csv", ".json"):
         fail(f"output {output}: use a .jsonl or .csv file name")
-    inputs = expand_inputs(list(paths))
+    left_out: Counter = Counter()
+    inputs = expand_inputs(list(paths), left_out)
+    if left_out:
+        kinds = ", ".join(f"{n} {suffix}" for suffix, n in sorted(left_out.items()))
+        typer.echo(f"envtag: left out files of types envtag does not read: {kinds}", err=True)
     if output is not None and output.exists():
         inputs = _without_output(inputs, output)
     if shard is not None:

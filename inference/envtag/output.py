@@ -12,13 +12,8 @@ from .tagger import Prediction
 
 
 def record(par: Paragraph, pred: Prediction) -> dict:
-    return {
-        "source": par.source,
-        "index": par.index,
-        "id": par.id,
-        "text": par.text,
-        **pred.to_dict(),
-    }
+    page = {"page": par.page} if par.page is not None else {}
+    return {"source": par.source, "index": par.index, "id": par.id, **page, "text": par.text, **pred.to_dict()}
 
 
 def summary_record(source: str, stats, labels: list[str]) -> dict:

@@ -35,11 +35,13 @@ import json
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from .documents import DOCUMENT_SUFFIXES, read_document, unsupported_message
 from .errors import InputError
 
 __all__ = [
@@ -57,7 +59,7 @@ __all__ = [
 TEXT_SUFFIXES = (".txt", ".md")
 JSON_SUFFIXES = (".jsonl", ".json")
 TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
-INPUT_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + tuple(TABLE_DELIMITERS)
+INPUT_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + tuple(TABLE_DELIMITERS) + DOCUMENT_SUFFIXES
 SNIFF_BYTES = 64 * 1024
 STDIN_SOURCE = "<stdin>"
 _GLOB_MAGIC = re.compile(r"[*?[]")
@@ -71,6 +73,7 @@ class Paragraph:
     index: int
     text: str
     id: str | None = None
+    page: int | None = None  # 1-based page of a PDF paragraph
 
 
 @dataclass
@@ -472,7 +475,13 @@ def iter_paragraphs(
     path = Path(path)
     source = str(path)
     suffix = path.suffix.lower()
-    if suffix in TABLE_DELIMITERS:
+    refusal = unsupported_message(path)
+    if refusal:
+        raise InputError(refusal)
+    if suffix in DOCUMENT_SUFFIXES:
+        for index, (text, page) in enumerate(read_document(path)):
+            yield Paragraph(source, index, text, page=page)
+    elif suffix in TABLE_DELIMITERS:
         _raise_csv_field_limit()
         with _open_text(path, newline="") as stream:
             yield from _iter_table(stream, source, TABLE_DELIMITERS[suffix], text_field, id_field, on_error)
@@ -515,18 +524,23 @@ def iter_inputs(
 # --- input specs ---------------------------------------------------------------
 
 
-def _scan_dir(root: Path) -> list[Path]:
+def _scan_dir(root: Path, left_out: Counter | None = None) -> list[Path]:
+    """Input files under ``root``; the suffixes of other files are counted in ``left_out``."""
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
             p = Path(dirpath) / name
-            if not name.startswith(".") and p.suffix.lower() in INPUT_SUFFIXES and p.is_file():
+            if name.startswith(".") or not p.is_file():
+                continue
+            if p.suffix.lower() in INPUT_SUFFIXES:
                 found.append(p)
+            elif left_out is not None:
+                left_out[p.suffix.lower() or "(no suffix)"] += 1
     return sorted(found, key=lambda p: p.relative_to(root).parts)
 
 
-def expand_inputs(specs: list[str]) -> list[Path | str]:
+def expand_inputs(specs: list[str], left_out: Counter | None = None) -> list[Path | str]:
     """Resolve command-line input specs into files (and ``"-"`` for stdin).
 
     A file is taken as given; a directory contributes its ``.txt``, ``.md``,
@@ -534,7 +548,8 @@ def expand_inputs(specs: list[str]) -> list[Path | str]:
     hidden files and folders skipped; a pattern with ``*``, ``?`` or ``[`` is
     globbed (``**`` recursive). Duplicates are dropped, first occurrence wins.
     Raises :class:`InputError` for a path that does not exist, a pattern that
-    matches nothing, or a directory without input files.
+    matches nothing, or a directory without input files. Files of other types
+    found in directories are counted by suffix in ``left_out``.
     """
     out: list[Path | str] = []
     seen: set[object] = set()
@@ -546,7 +561,7 @@ def expand_inputs(specs: list[str]) -> list[Path | str]:
             out.append(item)
 
     def add_dir(path: Path, spec: str) -> None:
-        files = _scan_dir(path)
+        files = _scan_dir(path, left_out)
         if not files:
             kinds = ", ".join(INPUT_SUFFIXES)
             raise InputError(f"{spec}: directory has no input files ({kinds})")

@@ -237,3 +237,8 @@ def test_clean_never_adds_question_mark_runs_or_edge_space(text):
     out = clean(text)
     assert out == out.strip()
     assert "??" not in out
+
+
+def test_radicals_of_pdf_text_layers_become_ordinary_characters():
+    # Kangxi radicals (NFKC) and simplified-form radicals (a table) as PDF fonts emit them
+    assert clean("⽣态环境⼤⽓，柴油货⻋，⻓江⻔户") == "生态环境大气，柴油货车，长江门户"

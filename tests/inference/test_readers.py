@@ -300,6 +300,7 @@ def test_expand_directory_recursive_sorted_filtered(tmp_path):
         "sub/e.md",
         "sub/f.json",
         "z.pdf",
+        "z.doc",
         ".h.txt",
         ".hid/g.txt",
     ]:
@@ -312,6 +313,7 @@ def test_expand_directory_recursive_sorted_filtered(tmp_path):
         "sub/d.tsv",
         "sub/e.md",
         "sub/f.json",
+        "z.pdf",
     ]
 
 
