@@ -12,8 +12,12 @@ from .tagger import Prediction
 
 
 def record(par: Paragraph, pred: Prediction) -> dict:
-    page = {"page": par.page} if par.page is not None else {}
-    return {"source": par.source, "index": par.index, "id": par.id, **page, "text": par.text, **pred.to_dict()}
+    """The output record of one paragraph; ``page`` and ``meta`` (the input
+    record's other fields) only when the input has them."""
+    extra = {"page": par.page} if par.page is not None else {}
+    if par.meta:
+        extra["meta"] = par.meta
+    return {"source": par.source, "index": par.index, "id": par.id, **extra, "text": par.text, **pred.to_dict()}
 
 
 def summary_record(source: str, stats, labels: list[str]) -> dict:
@@ -78,22 +82,35 @@ class CsvWriter:
         self._summary_writer = None
         self.writer = csv.writer(fh)
         self.fh = fh
-        self.writer.writerow(
-            ["source", "index", "id", "text", "labels", "skipped", *[f"score_{lab}" for lab in labels], "evidence"]
-        )
+        self.meta_columns: list[str] | None = None  # fixed by the first record
+
+    def _header(self, rec: dict) -> None:
+        """Columns: the fixed ones, then the input's own columns (of the first record),
+        then ``meta`` (JSON) for fields later records add."""
+        self.meta_columns = list(rec.get("meta") or {})
+        scores = [f"score_{lab}" for lab in self.labels]
+        fixed = ["source", "index", "id", "page", "text", "labels", "skipped", *scores, "evidence"]
+        self.writer.writerow([*fixed, *self.meta_columns, "meta"])
 
     def write(self, rec: dict) -> None:
         if rec.get("type") == "summary":
             return
+        if self.meta_columns is None:
+            self._header(rec)
+        meta = dict(rec.get("meta") or {})
+        own = [meta.pop(c, "") for c in self.meta_columns]
         row = [
             rec["source"],
             rec["index"],
             rec["id"] or "",
+            rec.get("page") or "",
             rec["text"],
             ";".join(rec["labels"]),
             rec["skipped"] or "",
             *[rec["scores"].get(lab, "") for lab in self.labels],
             evidence_cell(rec.get("evidence") or {}),
+            *own,
+            json.dumps(meta, ensure_ascii=False) if meta else "",
         ]
         self.writer.writerow([safe_cell(cell) for cell in row])
 
@@ -114,6 +131,8 @@ class CsvWriter:
         )
 
     def close(self) -> None:
+        if self.meta_columns is None:  # no paragraph at all: still a header
+            self._header({})
         self.fh.flush()
         if self._summary_fh is not None:
             self._summary_fh.close()

@@ -37,7 +37,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -74,6 +74,8 @@ class Paragraph:
     text: str
     id: str | None = None
     page: int | None = None  # 1-based page of a PDF paragraph
+    # The input record's other fields (province, date, 标题 …), carried to the output.
+    meta: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -307,8 +309,13 @@ def _record(obj: object, source: str, index: int, text_field: str, id_field: str
     if not isinstance(text, str):
         raise _BadRecord(f"field {text_field!r} is {type(text).__name__}, not a string")
     ident = obj.get(id_field)
+    meta = {k: v for k, v in obj.items() if k not in (text_field, id_field)}
     return Paragraph(
-        source, index, _no_lone_surrogates(text), None if ident is None else _no_lone_surrogates(str(ident))
+        source,
+        index,
+        _no_lone_surrogates(text),
+        None if ident is None else _no_lone_surrogates(str(ident)),
+        meta=meta,
     )
 
 
@@ -445,7 +452,8 @@ def _iter_table(
             yield _bad(on_error, source, index, reader.line_num, reason)
         else:
             ident = row[id_at] if id_at is not None and id_at < len(row) else None
-            yield Paragraph(source, index, row[text_at], ident if ident else None)
+            meta = {c: v for k, (c, v) in enumerate(zip(columns, row, strict=False)) if k not in (text_at, id_at)}
+            yield Paragraph(source, index, row[text_at], ident if ident else None, meta=meta)
         index += 1
 
 

@@ -158,3 +158,24 @@ def test_csv_output_opens_in_spreadsheets_safely(tmp_path, tiny_model):
     assert rows[0]["text"].startswith("'=HYPERLINK")  # neutralised formula
     assert rows[1]["text"] == "推进污水处理"
     assert "evidence" in rows[0]
+
+
+def test_extra_input_fields_are_carried_to_the_output(tmp_path, tiny_model):
+    src = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "a1", "text": "加强大气污染防治", "province": "河北", "标题": "工作要点"},
+        {"id": "a2", "text": "推进污水处理", "province": "山东", "date": "2025-01-02"},
+    ]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert runner.invoke(app, ["tag", str(src), "-o", str(out), "-m", str(tiny_model)]).exit_code == 0
+    recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["meta"] for r in recs] == [
+        {"province": "河北", "标题": "工作要点"},
+        {"province": "山东", "date": "2025-01-02"},
+    ]
+    out_csv = tmp_path / "out.csv"
+    assert runner.invoke(app, ["tag", str(src), "-o", str(out_csv), "-m", str(tiny_model)]).exit_code == 0
+    table = list(csv.DictReader(out_csv.read_text(encoding="utf-8-sig").splitlines()))
+    assert [(r["id"], r["province"], r["标题"]) for r in table] == [("a1", "河北", "工作要点"), ("a2", "山东", "")]
+    assert json.loads(table[1]["meta"]) == {"date": "2025-01-02"}  # a field the first record lacked

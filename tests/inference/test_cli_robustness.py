@@ -123,7 +123,7 @@ def test_directory_with_no_readable_files(tmp_path, tiny_model):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda d: d, "directory has no input files (.txt, .md, .jsonl, .json, .csv, .tsv)"),
+        (lambda d: d, "directory has no input files (.txt, .md, .jsonl, .json, .csv, .tsv, .html"),
         (lambda d: d / "missing.txt", "no such file or directory"),
         (lambda d: d / "*.jsonl", "no such file or directory"),
     ],
