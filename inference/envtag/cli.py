@@ -40,6 +40,13 @@ def tag(
     batch_size: Annotated[int, typer.Option(help="Most paragraphs (windows) per model call.")] = 64,
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Add evidence sentences.")] = True,
     text_field: Annotated[str, typer.Option(help="Text field/column for JSONL/CSV inputs.")] = "text",
+    paragraphs: Annotated[
+        str,
+        typer.Option(
+            help="Plain text: 'lines' (one paragraph per line), 'blank' (blank-line separated), "
+            "'auto' (rejoin hard-wrapped lines, keep one-per-line files)."
+        ),
+    ] = "auto",
     shard: Annotated[
         str | None,
         typer.Option(help="Tag only shard i of n (i/n) of the input files, by a stable hash of each path."),
@@ -63,24 +70,25 @@ def tag(
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Tag every paragraph of the inputs; every paragraph gets one output record."""
-    run_guarded(
-        lambda: _tag(
-            paths, output, model, batch_size, evidence, text_field, shard=shard, resume=resume, summary=summary
-        ),
-        debug,
-    )
+    from .paragraphs import MODES
+    from .tagging import TagOptions
+
+    if batch_size < 1:
+        fail("--batch-size must be >= 1")
+    if paragraphs not in MODES:
+        fail(f"--paragraphs must be one of {', '.join(MODES)}")
+    options = TagOptions(batch_size, evidence, text_field, summary=summary, paragraphs=paragraphs)
+    run_guarded(lambda: _tag(paths, output, model, options, shard=shard, resume=resume), debug)
 
 
-def _tag(paths, output, model, batch_size, evidence, text_field, shard=None, resume=False, summary=False) -> None:
+def _tag(paths, output, model, options, shard=None, resume=False) -> None:
     from tqdm import tqdm
 
     from .output import CsvWriter, JsonlWriter, record
     from .readers import expand_inputs
     from .tagger import Tagger, check_compatible
-    from .tagging import TagOptions, tag_inputs
+    from .tagging import tag_inputs
 
-    if batch_size < 1:
-        fail("--batch-size must be >= 1")
     if output is not None and output.suffix.lower() not in (".jsonl", ".csv", ".json"):
         fail(f"output {output}: use a .jsonl or .csv file name")
     left_out: Counter = Counter()
@@ -92,7 +100,7 @@ def _tag(paths, output, model, batch_size, evidence, text_field, shard=None, res
         inputs = _without_output(inputs, output)
     if shard is not None:
         inputs = _select_shard(inputs, shard)
-    options = TagOptions(batch_size, evidence, text_field, _resume_state(output, inputs) if resume else set(), summary)
+    options.done = _resume_state(output, inputs) if resume else set()
     tagger = Tagger.from_pretrained(model)
     for note in check_compatible(tagger.settings):
         typer.echo(f"envtag: warning: {note}", err=True)

@@ -43,6 +43,7 @@ from typing import BinaryIO, TextIO
 
 from .documents import DOCUMENT_SUFFIXES, read_document, unsupported_message
 from .errors import InputError
+from .paragraphs import text_paragraphs
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -281,13 +282,9 @@ def _open_text(path: Path, newline: str | None = None) -> TextIO:
 # --- formats -------------------------------------------------------------------
 
 
-def _iter_lines(stream: Iterable[str], source: str) -> Iterator[Paragraph]:
-    index = 0
-    for line in stream:
-        text = line.rstrip("\r\n")
-        if text.strip():
-            yield Paragraph(source, index, text)
-            index += 1
+def _iter_lines(stream: Iterable[str], source: str, mode: str = "auto") -> Iterator[Paragraph]:
+    for index, text in enumerate(text_paragraphs(stream, mode)):
+        yield Paragraph(source, index, text)
 
 
 def _no_lone_surrogates(text: str) -> str:
@@ -468,7 +465,7 @@ def _raise_csv_field_limit() -> None:
 
 
 def iter_paragraphs(
-    path: Path, text_field: str = "text", id_field: str = "id", on_error: str = "raise"
+    path: Path, text_field: str = "text", id_field: str = "id", on_error: str = "raise", paragraphs: str = "auto"
 ) -> Iterator[Paragraph | BadRecord]:
     """Paragraphs of one input file, streamed.
 
@@ -498,10 +495,10 @@ def iter_paragraphs(
             yield from _iter_json_lines(stream, source, text_field, id_field, on_error)
     else:
         with _open_text(path) as stream:
-            yield from _iter_lines(stream, source)
+            yield from _iter_lines(stream, source, paragraphs)
 
 
-def iter_stdin_paragraphs(stream: TextIO | BinaryIO | None = None) -> Iterator[Paragraph]:
+def iter_stdin_paragraphs(stream: TextIO | BinaryIO | None = None, paragraphs: str = "auto") -> Iterator[Paragraph]:
     """Standard input as plain text: each non-empty line is a paragraph, with
     source ``"<stdin>"``. Binary streams (or text streams with a binary
     ``buffer``, like :data:`sys.stdin`) get the same encoding detection as
@@ -511,11 +508,11 @@ def iter_stdin_paragraphs(stream: TextIO | BinaryIO | None = None) -> Iterator[P
     if raw is None and isinstance(stream, (io.RawIOBase, io.BufferedIOBase)):
         raw = stream
     if raw is None:  # a text stream such as io.StringIO
-        yield from _iter_lines(stream, STDIN_SOURCE)  # type: ignore[arg-type]
+        yield from _iter_lines(stream, STDIN_SOURCE, paragraphs)  # type: ignore[arg-type]
         return
     # the caller's stream stays open
     with _text_stream(raw, STDIN_SOURCE, close_raw=False, eager=True) as text:
-        yield from _iter_lines(text, STDIN_SOURCE)
+        yield from _iter_lines(text, STDIN_SOURCE, paragraphs)
 
 
 def iter_inputs(

@@ -95,6 +95,7 @@ class TagOptions:
     text_field: str = "text"
     done: set = field(default_factory=set)  # (source, index) already in the output (resume)
     summary: bool = False
+    paragraphs: str = "auto"  # how plain text becomes paragraphs: auto, lines or blank
 
 
 def tag_inputs(
@@ -132,12 +133,12 @@ def tag_inputs(
     return stats
 
 
-def _paragraphs(item, text_field: str) -> Iterator[Paragraph | BadRecord]:
+def _paragraphs(item, options: TagOptions) -> Iterator[Paragraph | BadRecord]:
     if item == "-":
         import sys
 
-        return iter_stdin_paragraphs(sys.stdin)
-    return iter_paragraphs(Path(item), text_field=text_field, on_error="yield")
+        return iter_stdin_paragraphs(sys.stdin, options.paragraphs)
+    return iter_paragraphs(Path(item), text_field=options.text_field, on_error="yield", paragraphs=options.paragraphs)
 
 
 def _tag_one(tagger, item, writer, record, options: TagOptions, notify, progress) -> tuple[DocStats, bool]:
@@ -147,7 +148,7 @@ def _tag_one(tagger, item, writer, record, options: TagOptions, notify, progress
 
     def readable() -> Iterator[Paragraph]:
         try:
-            for par in _paragraphs(item, options.text_field):
+            for par in _paragraphs(item, options):
                 if isinstance(par, BadRecord):  # reported, counted, and reading goes on
                     doc.malformed += 1
                     if doc.malformed <= MAX_REPORTED_BAD:
