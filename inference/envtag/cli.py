@@ -47,6 +47,9 @@ def tag(
             "'auto' (rejoin hard-wrapped lines, keep one-per-line files)."
         ),
     ] = "auto",
+    stdin_format: Annotated[
+        str, typer.Option("--format", help="What stdin (-) holds: auto (sniffed), txt, jsonl, csv or tsv.")
+    ] = "auto",
     shard: Annotated[
         str | None,
         typer.Option(help="Tag only shard i of n (i/n) of the input files, by a stable hash of each path."),
@@ -77,7 +80,11 @@ def tag(
         fail("--batch-size must be >= 1")
     if paragraphs not in MODES:
         fail(f"--paragraphs must be one of {', '.join(MODES)}")
-    options = TagOptions(batch_size, evidence, text_field, summary=summary, paragraphs=paragraphs)
+    if stdin_format not in ("auto", "txt", "jsonl", "csv", "tsv"):
+        fail("--format must be one of auto, txt, jsonl, csv, tsv")
+    options = TagOptions(
+        batch_size, evidence, text_field, summary=summary, paragraphs=paragraphs, stdin_format=stdin_format
+    )
     run_guarded(lambda: _tag(paths, output, model, options, shard=shard, resume=resume), debug)
 
 

@@ -31,6 +31,7 @@ import codecs
 import csv
 import glob
 import io
+import itertools
 import json
 import os
 import re
@@ -498,20 +499,51 @@ def iter_paragraphs(
             yield from _iter_lines(stream, source, paragraphs)
 
 
-def iter_stdin_paragraphs(stream: TextIO | BinaryIO | None = None, paragraphs: str = "auto") -> Iterator[Paragraph]:
-    """Standard input as plain text: each non-empty line is a paragraph, with
-    source ``"<stdin>"``. Binary streams (or text streams with a binary
-    ``buffer``, like :data:`sys.stdin`) get the same encoding detection as
-    files."""
+STDIN_FORMATS = ("auto", "txt", "jsonl", "csv", "tsv")
+
+
+def iter_stdin_paragraphs(
+    stream: TextIO | BinaryIO | None = None,
+    paragraphs: str = "auto",
+    fmt: str = "auto",
+    text_field: str = "text",
+    id_field: str = "id",
+    on_error: str = "raise",
+) -> Iterator[Paragraph | BadRecord]:
+    """Standard input, with source ``"<stdin>"``: plain text, JSONL or CSV/TSV
+    (``fmt``; ``auto`` reads JSONL when the first non-blank character is ``{``,
+    else text). Binary streams (or text streams with a binary ``buffer``, like
+    :data:`sys.stdin`) get the same encoding detection as files."""
+    if fmt not in STDIN_FORMATS:
+        raise InputError(f"unknown stdin format {fmt!r} (use {', '.join(STDIN_FORMATS)})")
     stream = sys.stdin if stream is None else stream
     raw = getattr(stream, "buffer", None)
     if raw is None and isinstance(stream, (io.RawIOBase, io.BufferedIOBase)):
         raw = stream
     if raw is None:  # a text stream such as io.StringIO
-        yield from _iter_lines(stream, STDIN_SOURCE, paragraphs)  # type: ignore[arg-type]
+        yield from _stdin_records(stream, paragraphs, fmt, text_field, id_field, on_error)  # type: ignore[arg-type]
         return
     # the caller's stream stays open
-    with _text_stream(raw, STDIN_SOURCE, close_raw=False, eager=True) as text:
+    with _text_stream(
+        raw, STDIN_SOURCE, close_raw=False, eager=True, newline="" if fmt in ("csv", "tsv") else None
+    ) as text:
+        yield from _stdin_records(text, paragraphs, fmt, text_field, id_field, on_error)
+
+
+def _stdin_records(text: TextIO, paragraphs, fmt, text_field, id_field, on_error):
+    if fmt == "auto":
+        first = ""
+        while not first.strip():
+            first = text.readline()
+            if not first:
+                return
+        fmt = "jsonl" if first.lstrip().startswith("{") else "txt"
+        text = itertools.chain([first], text)  # type: ignore[assignment]
+    if fmt == "jsonl":
+        yield from _iter_json_lines(text, STDIN_SOURCE, text_field, id_field, on_error)  # type: ignore[arg-type]
+    elif fmt in ("csv", "tsv"):
+        yield from _iter_table(text, STDIN_SOURCE, "," if fmt == "csv" else "\t", text_field, id_field, on_error)
+    else:
         yield from _iter_lines(text, STDIN_SOURCE, paragraphs)
 
 

@@ -96,6 +96,7 @@ class TagOptions:
     done: set = field(default_factory=set)  # (source, index) already in the output (resume)
     summary: bool = False
     paragraphs: str = "auto"  # how plain text becomes paragraphs: auto, lines or blank
+    stdin_format: str = "auto"  # what stdin holds: auto (sniffed), txt, jsonl, csv, tsv
 
 
 def tag_inputs(
@@ -137,7 +138,9 @@ def _paragraphs(item, options: TagOptions) -> Iterator[Paragraph | BadRecord]:
     if item == "-":
         import sys
 
-        return iter_stdin_paragraphs(sys.stdin, options.paragraphs)
+        return iter_stdin_paragraphs(
+            sys.stdin, options.paragraphs, options.stdin_format, options.text_field, on_error="yield"
+        )
     return iter_paragraphs(Path(item), text_field=options.text_field, on_error="yield", paragraphs=options.paragraphs)
 
 

@@ -179,3 +179,18 @@ def test_extra_input_fields_are_carried_to_the_output(tmp_path, tiny_model):
     table = list(csv.DictReader(out_csv.read_text(encoding="utf-8-sig").splitlines()))
     assert [(r["id"], r["province"], r["标题"]) for r in table] == [("a1", "河北", "工作要点"), ("a2", "山东", "")]
     assert json.loads(table[1]["meta"]) == {"date": "2025-01-02"}  # a field the first record lacked
+
+
+@pytest.mark.parametrize(
+    ("stdin", "args", "ids"),
+    [
+        ('{"id": "j1", "text": "加强大气污染防治", "date": "2025"}\n', [], ["j1"]),  # JSONL sniffed
+        ("id,text\nc1,推进污水处理\n", ["--format", "csv"], ["c1"]),
+        ("加强大气污染防治\n推进污水处理\n", [], [None, None]),  # plain text sniffed
+    ],
+)
+def test_stdin_formats(tiny_model, stdin, args, ids):
+    res = runner.invoke(app, ["tag", "-", "-m", str(tiny_model), *args], input=stdin)
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [r["id"] for r in recs] == ids
