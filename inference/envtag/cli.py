@@ -91,13 +91,13 @@ def tag(
 def _tag(paths, output, model, options, shard=None, resume=False) -> None:
     from tqdm import tqdm
 
-    from .output import CsvWriter, JsonlWriter, record
+    from .output import record
     from .readers import expand_inputs
     from .tagger import Tagger, check_compatible
     from .tagging import tag_inputs
 
-    if output is not None and output.suffix.lower() not in (".jsonl", ".csv", ".json"):
-        fail(f"output {output}: use a .jsonl or .csv file name")
+    if output is not None and output.suffix.lower() not in (".jsonl", ".csv", ".json", ".xlsx"):
+        fail(f"output {output}: use a .jsonl, .csv or .xlsx file name")
     left_out: Counter = Counter()
     inputs = expand_inputs(list(paths), left_out)
     if left_out:
@@ -111,25 +111,35 @@ def _tag(paths, output, model, options, shard=None, resume=False) -> None:
     tagger = Tagger.from_pretrained(model)
     for note in check_compatible(tagger.settings):
         typer.echo(f"envtag: warning: {note}", err=True)
-    as_csv = output is not None and output.suffix.lower() == ".csv"
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-    encoding = "utf-8-sig" if as_csv else "utf-8"  # a BOM lets Excel on Windows read UTF-8 CSV
-    out_fh = open(output, "a" if resume else "w", encoding=encoding, newline="") if output else sys.stdout  # noqa: SIM115
-    writer = CsvWriter(out_fh, tagger.labels) if as_csv else JsonlWriter(out_fh)
+    writer, out_fh = _writer(output, tagger.labels, resume)
     bar = tqdm(desc="paragraphs", unit="par", file=sys.stderr, disable=None)
     try:
         stats = tag_inputs(tagger, inputs, writer, record, options, lambda m: typer.echo(m, err=True), bar.update)
     finally:
         bar.close()
         writer.close()
-        if output:
+        if out_fh is not None:
             out_fh.close()
     typer.echo(f"total: {len(inputs)} inputs, {stats.totals.line()}, {stats.failed_inputs} inputs failed", err=True)
     if inputs and stats.failed_inputs == len(inputs):
         typer.echo(f"envtag: error: none of the {len(inputs)} inputs could be read", err=True)
     if stats.failed_inputs or stats.totals.malformed:
         raise typer.Exit(1)
+
+
+def _writer(output: Path | None, labels: list[str], resume: bool):
+    """The record writer for ``-o`` (JSONL, CSV with a BOM, or Excel) and the file it owns."""
+    from .output import CsvWriter, JsonlWriter, XlsxWriter
+
+    if output is None:
+        return JsonlWriter(sys.stdout), None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    suffix = output.suffix.lower()
+    if suffix == ".xlsx":
+        return XlsxWriter(output, labels), None
+    encoding = "utf-8-sig" if suffix == ".csv" else "utf-8"  # a BOM lets Excel on Windows read UTF-8 CSV
+    fh = open(output, "a" if resume else "w", encoding=encoding, newline="")  # noqa: SIM115 - closed by _tag
+    return (CsvWriter(fh, labels) if suffix == ".csv" else JsonlWriter(fh)), fh
 
 
 def _without_output(inputs: list, output: Path) -> list:

@@ -50,6 +50,9 @@ class JsonlWriter:
     def write_summary(self, rec: dict) -> None:
         self.write(rec)
 
+    def flush(self) -> None:
+        self.fh.flush()
+
     def close(self) -> None:
         self.fh.flush()
 
@@ -130,9 +133,54 @@ class CsvWriter:
             + [rec["labels"][lab][kind] for lab in self.labels for kind in ("count", "share")]
         )
 
+    def flush(self) -> None:
+        self.fh.flush()
+
     def close(self) -> None:
         if self.meta_columns is None:  # no paragraph at all: still a header
             self._header({})
         self.fh.flush()
         if self._summary_fh is not None:
             self._summary_fh.close()
+
+
+class XlsxWriter(CsvWriter):
+    """The CSV layout in an Excel workbook (openpyxl, write-only): sheet
+    ``paragraphs``, and ``summary`` with ``--summary``; saved on close."""
+
+    def __init__(self, path: Path, labels: list[str]) -> None:
+        from openpyxl import Workbook
+
+        self.path = Path(path)
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet("paragraphs")
+        self.summary_sheet = None
+        self.labels = labels
+        self.meta_columns = None
+        self.writer = self  # CsvWriter writes rows through self.writer.writerow
+        self._summary_writer = None
+
+    def writerow(self, row: list) -> None:
+        self.sheet.append(row)
+
+    def write_summary(self, rec: dict) -> None:
+        if self.summary_sheet is None:
+            self.summary_sheet = self.book.create_sheet("summary")
+            self.summary_sheet.append(
+                ["source", "paragraphs", "tagged", "skipped"]
+                + [f"{kind}_{lab}" for lab in self.labels for kind in ("count", "share")]
+            )
+        self.summary_sheet.append(
+            [safe_cell(rec["source"]), rec["paragraphs"], rec["tagged"], rec["skipped"]]
+            + [rec["labels"][lab][kind] for lab in self.labels for kind in ("count", "share")]
+        )
+
+    def flush(self) -> None:
+        """A workbook is written whole on close."""
+
+    def close(self) -> None:
+        if self.meta_columns is None:
+            self._header({})
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        self.book.save(tmp)
+        tmp.replace(self.path)

@@ -170,10 +170,10 @@ def _tag_one(tagger, item, writer, record, options: TagOptions, notify, progress
         doc.add(pred)
         pending += 1
         if pending == READ_CHUNK:
-            writer.fh.flush()  # whole chunks reach the file: a killed run loses little (resume)
+            writer.flush()  # whole chunks reach the file: a killed run loses little (resume)
             progress(pending)
             pending = 0
-    writer.fh.flush()
+    writer.flush()
     progress(pending)
     if errors:
         what = "skipped the rest of input" if doc.paragraphs or doc.malformed else "skipped input"

@@ -68,7 +68,7 @@ def test_stdin_to_stdout(tiny_model):
     "args, code, message",
     [
         (["tag", "no/such/file.txt"], 2, "no such file"),
-        (["tag", "x.txt", "-o", "out.xlsx"], 2, ".jsonl or .csv"),
+        (["tag", "x.txt", "-o", "out.parquet"], 2, ".jsonl, .csv or .xlsx"),
         (["tag", "x.txt", "-m", "no/such/model/dir"], 3, "does not exist"),
     ],
 )
@@ -194,3 +194,19 @@ def test_stdin_formats(tiny_model, stdin, args, ids):
     assert res.exit_code == 0, res.output
     recs = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     assert [r["id"] for r in recs] == ids
+
+
+def test_xlsx_output(tmp_path, tiny_model):
+    from openpyxl import load_workbook
+
+    src = tmp_path / "in.txt"
+    src.write_text("=SUM(A1) 加强大气污染防治\n推进污水处理\n", encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    res = runner.invoke(app, ["tag", str(src), "-o", str(out), "-m", str(tiny_model), "--summary"])
+    assert res.exit_code == 0, res.output
+    book = load_workbook(out)
+    rows = list(book["paragraphs"].iter_rows(values_only=True))
+    header = rows[0]
+    texts = [r[header.index("text")] for r in rows[1:]]
+    assert texts == ["'=SUM(A1) 加强大气污染防治", "推进污水处理"]  # stored as text, never as a formula
+    assert list(book["summary"].iter_rows(values_only=True))[1][1] == 2
