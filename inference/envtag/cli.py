@@ -47,6 +47,9 @@ def tag(
             "'auto' (rejoin hard-wrapped lines, keep one-per-line files)."
         ),
     ] = "auto",
+    jobs: Annotated[
+        str, typer.Option(help="Worker processes, each with its own model copy: N or 'auto' (half the cores).")
+    ] = "1",
     stdin_format: Annotated[
         str, typer.Option("--format", help="What stdin (-) holds: auto (sniffed), txt, jsonl, csv or tsv.")
     ] = "auto",
@@ -82,13 +85,19 @@ def tag(
         fail(f"--paragraphs must be one of {', '.join(MODES)}")
     if stdin_format not in ("auto", "txt", "jsonl", "csv", "tsv"):
         fail("--format must be one of auto, txt, jsonl, csv, tsv")
+    from .parallel import resolve_jobs
+
+    try:
+        n_jobs = resolve_jobs(jobs)
+    except ValueError as exc:
+        fail(f"--{exc}")
     options = TagOptions(
         batch_size, evidence, text_field, summary=summary, paragraphs=paragraphs, stdin_format=stdin_format
     )
-    run_guarded(lambda: _tag(paths, output, model, options, shard=shard, resume=resume), debug)
+    run_guarded(lambda: _tag(paths, output, model, options, shard=shard, resume=resume, jobs=n_jobs), debug)
 
 
-def _tag(paths, output, model, options, shard=None, resume=False) -> None:
+def _tag(paths, output, model, options, shard=None, resume=False, jobs: int = 1) -> None:
     from tqdm import tqdm
 
     from .output import record
@@ -113,9 +122,15 @@ def _tag(paths, output, model, options, shard=None, resume=False) -> None:
         typer.echo(f"envtag: warning: {note}", err=True)
     writer, out_fh = _writer(output, tagger.labels, resume)
     bar = tqdm(desc="paragraphs", unit="par", file=sys.stderr, disable=None)
+    if jobs > 1:
+        from .parallel import ParallelTagger
+
+        options.pool = ParallelTagger(tagger, jobs)
     try:
         stats = tag_inputs(tagger, inputs, writer, record, options, lambda m: typer.echo(m, err=True), bar.update)
     finally:
+        if options.pool is not None:
+            options.pool.close()
         bar.close()
         writer.close()
         if out_fh is not None:

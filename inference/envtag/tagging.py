@@ -11,7 +11,7 @@ run going on, ``--resume`` — and returns a :class:`RunStats`. Messages go to a
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,9 @@ from .tagger import Prediction, Tagger
 # length into model batches: a larger pool means less padding, while output
 # stays streamed one chunk at a time.
 READ_CHUNK = 1024
+# Paragraphs per chunk sent to a worker process (--jobs): small enough to keep
+# every worker busy, large enough that messaging costs little.
+PARALLEL_CHUNK = 128
 # Bad records reported one per line for each input; the rest only counted.
 MAX_REPORTED_BAD = 20
 
@@ -70,22 +73,36 @@ class RunStats:
 
 
 def predict_stream(
-    tagger: Tagger, paragraphs: Iterable[Paragraph], batch_size: int = 64, evidence: bool = True
+    tagger: Tagger, paragraphs: Iterable[Paragraph], batch_size: int = 64, evidence: bool = True, pool=None
 ) -> Iterator[tuple[Paragraph, Prediction]]:
-    """(paragraph, prediction) pairs in input order, tagged a chunk at a time."""
+    """(paragraph, prediction) pairs in input order, tagged a chunk at a time,
+    in this process or, given a :class:`envtag.parallel.ParallelTagger`, by its workers."""
+    size = max(batch_size, READ_CHUNK) if pool is None else PARALLEL_CHUNK
+    if pool is None:
+        for chunk in _chunks(paragraphs, size):
+            preds = tagger.predict([p.text for p in chunk], batch_size=batch_size, evidence=evidence)
+            yield from zip(chunk, preds, strict=True)
+        return
+    held: deque = deque()  # chunks sent out, in order, until their predictions come back
+
+    def texts():
+        for chunk in _chunks(paragraphs, size):
+            held.append(chunk)
+            yield [p.text for p in chunk]
+
+    for preds in pool.predict_chunks(texts(), batch_size, evidence):
+        yield from zip(held.popleft(), preds, strict=True)
+
+
+def _chunks(items: Iterable[Paragraph], size: int) -> Iterator[list[Paragraph]]:
     chunk: list[Paragraph] = []
-    for par in paragraphs:
-        chunk.append(par)
-        if len(chunk) >= max(batch_size, READ_CHUNK):
-            yield from _predict(tagger, chunk, batch_size, evidence)
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
             chunk = []
     if chunk:
-        yield from _predict(tagger, chunk, batch_size, evidence)
-
-
-def _predict(tagger, chunk, batch_size, evidence):
-    preds = tagger.predict([p.text for p in chunk], batch_size=batch_size, evidence=evidence)
-    return zip(chunk, preds, strict=True)
+        yield chunk
 
 
 @dataclass
@@ -95,6 +112,7 @@ class TagOptions:
     text_field: str = "text"
     done: set = field(default_factory=set)  # (source, index) already in the output (resume)
     summary: bool = False
+    pool: object = None  # an envtag.parallel.ParallelTagger for --jobs N > 1
     paragraphs: str = "auto"  # how plain text becomes paragraphs: auto, lines or blank
     stdin_format: str = "auto"  # what stdin holds: auto (sniffed), txt, jsonl, csv, tsv
 
@@ -165,7 +183,7 @@ def _tag_one(tagger, item, writer, record, options: TagOptions, notify, progress
             errors.append(exc)
 
     pending = 0
-    for par, pred in predict_stream(tagger, readable(), options.batch_size, options.evidence):
+    for par, pred in predict_stream(tagger, readable(), options.batch_size, options.evidence, options.pool):
         writer.write(record(par, pred))
         doc.add(pred)
         pending += 1

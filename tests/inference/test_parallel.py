@@ -1,0 +1,36 @@
+"""--jobs N: worker processes write exactly the records one process writes, in the same order."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from envtag.cli import app
+from envtag.parallel import resolve_jobs
+
+runner = CliRunner()
+
+
+def test_jobs_give_identical_records_in_input_order(tmp_path, onnx_model):
+    src = tmp_path / "in.txt"
+    lines = [
+        f"第{i}段：加强大气污染防治，推进污水处理，依法查处违法排污。" if i % 3 else "编辑：王明" for i in range(300)
+    ]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.jsonl"
+        res = runner.invoke(app, ["tag", str(src), "-o", str(out), "-m", str(onnx_model), "--jobs", jobs])
+        assert res.exit_code == 0, res.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count(b"\n") == 300
+
+
+def test_resolve_jobs():
+    assert resolve_jobs("3") == 3
+    assert resolve_jobs("auto") >= 1
+    with pytest.raises(ValueError, match=">= 1"):
+        resolve_jobs("0")
+    with pytest.raises(ValueError, match="whole number or 'auto'"):
+        resolve_jobs("many")
