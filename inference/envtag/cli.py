@@ -248,6 +248,39 @@ def report(
     run_guarded(go, debug)
 
 
+@app.command()
+def serve(
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model directory (default: shipped).")] = None,
+    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes the service to the network.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(help="Require this key (X-API-Key header) on every /v1 route.", envvar="ENVTAG_API_KEY"),
+    ] = None,
+    max_texts: Annotated[int, typer.Option(help="Most paragraphs per request or file.")] = 2000,
+    max_mb: Annotated[float, typer.Option(help="Largest request body or file, in MB.")] = 5.0,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """A local HTTP service: POST /v1/tag, POST /v1/tag/file, GET /v1/model, a page at /, docs at /docs."""
+
+    def go():
+        try:
+            import uvicorn
+        except ModuleNotFoundError:
+            fail("envtag serve needs the serve extra: pip install 'envtag[serve]'")
+        from .serve import Limits, create_app
+        from .tagger import Tagger
+
+        limits = Limits(max_body_bytes=int(max_mb * 1024 * 1024), max_texts=max_texts)
+        app_ = create_app(Tagger.from_pretrained(model), api_key=api_key, limits=limits)
+        typer.echo(f"envtag: serving on http://{host}:{port} (docs at /docs)", err=True)
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+    run_guarded(go, debug)
+
+
 def _labels_of(records: list[dict]) -> list[str]:
     """Label order of tagged records: the order of their score keys."""
     for rec in records:
