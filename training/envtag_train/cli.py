@@ -250,7 +250,7 @@ def suggest(
 def soup_cmd(
     models: Annotated[list[Path], typer.Argument(help="Tagger directories fine-tuned from the same encoder.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Directory for the averaged model.")],
-    dev: Annotated[Path, typer.Option("--dev", help="Dev file for threshold tuning.")],
+    dev: Annotated[list[Path], typer.Option("--dev", help="Dev file(s) for threshold tuning (repeatable).")],
     report: Annotated[list[Path] | None, typer.Option("--report", help="Extra files scored in the card.")] = None,
     debug: DebugOpt = False,
 ) -> None:

@@ -21,7 +21,11 @@ from .calibrate import calibrate_and_publish
 from .finetune import model_card, sha256
 
 
-def soup(models: list[str | Path], dev_file: str | Path, output: str | Path, report_files=(), export: bool = True):
+def soup(
+    models: list[str | Path], dev_files: str | Path | list, output: str | Path, report_files=(), export: bool = True
+):
+    """Average ``models``' weights into ``output``; thresholds tuned on ``dev_files`` together."""
+    dev_files = [dev_files] if isinstance(dev_files, str | Path) else list(dev_files)
     from safetensors.torch import load_file, save_file
 
     if len(models) < 2:
@@ -60,14 +64,14 @@ def soup(models: list[str | Path], dev_file: str | Path, output: str | Path, rep
     extra = {
         **ref.extra,
         "soup": ingredients,
-        "data_files": {**ref.extra.get("data_files", {}), str(dev_file): sha256(dev_file)},
+        "data_files": {**ref.extra.get("data_files", {}), **{str(f): sha256(f) for f in dev_files}},
         "selection": "uniform weight average of the ingredients, per-label thresholds tuned on dev",
     }
     taxonomy = load_taxonomy()
     metrics = calibrate_and_publish(
         stage,
         out,
-        {"dev": load_content(dev_file, taxonomy)},
+        {Path(f).stem: load_content(f, taxonomy) for f in dev_files},
         {Path(f).stem: load_content(f, taxonomy) for f in report_files},
         extra,
         card=lambda s, m: _card(s, m, models),
