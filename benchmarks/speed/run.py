@@ -348,6 +348,13 @@ def to_markdown(r: dict) -> str:
             f"{q['torch']['micro_f1']:.4f}; label scores differ by {q['mean_abs_score_diff']:.4f} on average, "
             f"{q['max_abs_score_diff']:.4f} at most."
         )
+    if "jobs" in r:
+        lines += ["", "## Worker processes (`envtag tag --jobs N`, ORT int8, with evidence)", ""]
+        lines += ["| jobs | threads each | wall s | paragraphs/s | identical to jobs 1 |", "|---:|---:|---:|---:|---|"]
+        for j in r["jobs"]:
+            lines.append(
+                f"| {j['jobs']} | {j['threads']} | {fmt(j['wall_s'])} | **{fmt(j['par_s'])}** | {j['identical']} |"
+            )
     lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for t in r["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")
@@ -356,7 +363,7 @@ def to_markdown(r: dict) -> str:
 
 
 # --------------------------------------------------------------------- main
-STAGES = ("throughput", "rss", "quality")
+STAGES = ("throughput", "rss", "quality", "jobs")
 
 
 def run_throughput(args, model: Path, desc: str, result: dict, sample: list[str], work: Path, log) -> None:
@@ -419,6 +426,23 @@ def run_throughput(args, model: Path, desc: str, result: dict, sample: list[str]
     result["speedup_vs_bert_base"] = a_ref["par_s_steady"] / c["par_s_steady"]
     result["speedup_vs_bert_base_wall"] = a_ref["par_s"] / c["par_s"]
     log(f"  speed-up (a) / (c), no evidence: {result['speedup_vs_bert_base']:.0f}× excl. start-up")
+
+
+def run_jobs(args, model: Path, result: dict, sample: list[str], work: Path, log) -> None:
+    """``envtag tag --jobs N`` for N = 1 … cores, with evidence; checks the records match."""
+    src = write_lines(work / "sample.txt", sample)
+    cores = os.cpu_count() or 1
+    rows, first = [], None
+    for jobs in sorted({1, 2, *(n for n in (4, 8, 16) if n <= cores)}):
+        out = work / f"jobs{jobs}.jsonl"
+        res = tag(model, src, out, evidence=True, extra=("--jobs", str(jobs)))
+        content = out.read_bytes()
+        first = first if first is not None else content
+        row = {"jobs": jobs, "threads": max(1, cores // jobs), "wall_s": res["wall_s"], "identical": content == first}
+        row["par_s"] = len(sample) / res["wall_s"]
+        rows.append(row)
+        log(f"  --jobs {jobs}: {row['par_s']:.1f} par/s, identical to --jobs 1: {row['identical']}")
+    result["jobs"] = rows
 
 
 def run_rss(args, model: Path, result: dict, pool: list[str], order: list[int], work: Path, log) -> None:
@@ -503,7 +527,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument(
         "--stages",
         default=",".join(STAGES),
-        help="comma-separated subset of throughput,rss,quality (default: all); a partial run updates "
+        help="comma-separated subset of throughput,rss,quality,jobs (default: all); a partial run updates "
         "the existing --out JSON of the same model and sample and rewrites the report",
     )
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
@@ -558,6 +582,8 @@ def main(argv: list[str] | None = None) -> dict:
             run_throughput(args, model, desc, result, sample, work, log)
         if "rss" in stages:
             run_rss(args, model, result, pool, order, work, log)
+        if "jobs" in stages:
+            run_jobs(args, model, result, sample, work, log)
     if "quality" in stages:
         log("int8 vs fp32 on silver_dev …")
         q = int8_vs_fp32(model, args.dev)
