@@ -76,25 +76,30 @@ def tag(
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Tag every paragraph of the inputs; every paragraph gets one output record."""
+    options, n_jobs = _options(batch_size, evidence, text_field, summary, paragraphs, stdin_format, jobs)
+    run_guarded(lambda: _tag(paths, output, model, options, shard=shard, resume=resume, jobs=n_jobs), debug)
+
+
+def _options(batch_size, evidence, text_field, summary, paragraphs, stdin_format, jobs):
+    """Checked tagging options and the number of worker processes."""
     from .paragraphs import MODES
+    from .parallel import resolve_jobs
+    from .readers import STDIN_FORMATS
     from .tagging import TagOptions
 
     if batch_size < 1:
         fail("--batch-size must be >= 1")
     if paragraphs not in MODES:
         fail(f"--paragraphs must be one of {', '.join(MODES)}")
-    if stdin_format not in ("auto", "txt", "jsonl", "csv", "tsv"):
-        fail("--format must be one of auto, txt, jsonl, csv, tsv")
-    from .parallel import resolve_jobs
-
+    if stdin_format not in STDIN_FORMATS:
+        fail(f"--format must be one of {', '.join(STDIN_FORMATS)}")
     try:
         n_jobs = resolve_jobs(jobs)
     except ValueError as exc:
         fail(f"--{exc}")
-    options = TagOptions(
-        batch_size, evidence, text_field, summary=summary, paragraphs=paragraphs, stdin_format=stdin_format
-    )
-    run_guarded(lambda: _tag(paths, output, model, options, shard=shard, resume=resume, jobs=n_jobs), debug)
+    options = TagOptions(batch_size, evidence, text_field, summary=summary, paragraphs=paragraphs)
+    options.stdin_format = stdin_format
+    return options, n_jobs
 
 
 def _tag(paths, output, model, options, shard=None, resume=False, jobs: int = 1) -> None:

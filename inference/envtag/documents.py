@@ -68,7 +68,7 @@ def read_document(path: Path) -> list[tuple[str, int | None]]:
 def decode_html(raw: bytes) -> str:
     """A page's text in the encoding its ``<meta charset>`` declares (GBK and
     GB2312 read as their superset GB18030), else the detected one."""
-    from .readers import detect_encoding
+    from .decoding import detect_encoding
 
     match = _META_CHARSET.search(raw[:4096])
     codec = match.group(1).decode("ascii").lower() if match else None

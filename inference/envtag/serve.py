@@ -79,8 +79,7 @@ class MicroBatcher:
 def create_app(tagger: Tagger, api_key: str | None = None, limits: Limits | None = None):
     """The FastAPI application around one loaded tagger."""
     from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import HTMLResponse, JSONResponse
+    from fastapi.responses import HTMLResponse
     from pydantic import BaseModel, Field
 
     limits = limits or Limits()
@@ -99,22 +98,7 @@ def create_app(tagger: Tagger, api_key: str | None = None, limits: Limits | None
         if not hmac.compare_digest(given.encode(), api_key.encode()):
             raise HTTPException(401, "missing or wrong API key (send it as X-API-Key)")
 
-    @app.middleware("http")
-    async def cap_body(request: Request, call_next):
-        size = request.headers.get("content-length")
-        if size is not None and size.isdigit() and int(size) > limits.max_body_bytes:
-            return JSONResponse({"error": f"request body over {limits.max_body_bytes} bytes"}, status_code=413)
-        return await call_next(request)
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError):
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(x) for x in first.get("loc", ()) if x != "body")
-        return JSONResponse({"error": f"invalid request: {where or 'body'}: {first.get('msg', 'malformed')}"}, 422)
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    _add_guards(app, limits)
 
     @app.get("/health")
     async def health() -> dict:
@@ -150,6 +134,30 @@ def create_app(tagger: Tagger, api_key: str | None = None, limits: Limits | None
         return render_page(tagger.labels, api_key is not None)
 
     return app
+
+
+def _add_guards(app, limits: Limits) -> None:
+    """Body-size cap (413) and JSON error bodies for bad requests (400/422)."""
+    from fastapi import HTTPException, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    @app.middleware("http")
+    async def cap_body(request: Request, call_next):
+        size = request.headers.get("content-length")
+        if size is not None and size.isdigit() and int(size) > limits.max_body_bytes:
+            return JSONResponse({"error": f"request body over {limits.max_body_bytes} bytes"}, status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(x) for x in first.get("loc", ()) if x != "body")
+        return JSONResponse({"error": f"invalid request: {where or 'body'}: {first.get('msg', 'malformed')}"}, 422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
 
 
 def _paragraphs(texts, records, limits: Limits) -> list[Paragraph]:
