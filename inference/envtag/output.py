@@ -124,14 +124,17 @@ class CsvWriter:
             path = Path(self.fh.name)
             self._summary_fh = open(path.with_suffix(".summary.csv"), "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
             self._summary_writer = csv.writer(self._summary_fh)
-            self._summary_writer.writerow(
-                ["source", "paragraphs", "tagged", "skipped"]
-                + [f"{kind}_{lab}" for lab in self.labels for kind in ("count", "share")]
-            )
-        self._summary_writer.writerow(
-            [safe_cell(rec["source"]), rec["paragraphs"], rec["tagged"], rec["skipped"]]
-            + [rec["labels"][lab][kind] for lab in self.labels for kind in ("count", "share")]
-        )
+            self._summary_writer.writerow(self._summary_header())
+        self._summary_writer.writerow(self._summary_row(rec))
+
+    def _summary_header(self) -> list:
+        return ["source", "paragraphs", "tagged", "skipped"] + [
+            f"{kind}_{lab}" for lab in self.labels for kind in ("count", "share")
+        ]
+
+    def _summary_row(self, rec: dict) -> list:
+        counts = [rec["labels"][lab][kind] for lab in self.labels for kind in ("count", "share")]
+        return [safe_cell(rec["source"]), rec["paragraphs"], rec["tagged"], rec["skipped"], *counts]
 
     def flush(self) -> None:
         self.fh.flush()
@@ -166,14 +169,8 @@ class XlsxWriter(CsvWriter):
     def write_summary(self, rec: dict) -> None:
         if self.summary_sheet is None:
             self.summary_sheet = self.book.create_sheet("summary")
-            self.summary_sheet.append(
-                ["source", "paragraphs", "tagged", "skipped"]
-                + [f"{kind}_{lab}" for lab in self.labels for kind in ("count", "share")]
-            )
-        self.summary_sheet.append(
-            [safe_cell(rec["source"]), rec["paragraphs"], rec["tagged"], rec["skipped"]]
-            + [rec["labels"][lab][kind] for lab in self.labels for kind in ("count", "share")]
-        )
+            self.summary_sheet.append(self._summary_header())
+        self.summary_sheet.append(self._summary_row(rec))
 
     def flush(self) -> None:
         """A workbook is written whole on close."""
