@@ -238,6 +238,14 @@ class Tagger:
         publish(stage, out)
         return out
 
+    @property
+    def map_fn(self):
+        """A picklable batch function for ``datasets.Dataset.map(tagger.map_fn, batched=True, num_proc=N)``
+        (see :class:`envtag.batch.BatchTagger`): each process loads this model once."""
+        from .batch import BatchTagger
+
+        return BatchTagger(self.source)
+
     # --------------------------------------------------------- prediction
     @property
     def window_budget(self) -> int:

@@ -32,8 +32,10 @@ def cli_predictions(onnx_model, tmp_path_factory):
 def test_datasets_map_with_two_processes(onnx_model, cli_predictions):
     from datasets import Dataset
 
+    from envtag.tagger import Tagger
+
     ds = Dataset.from_dict({"id": list(range(len(TEXTS))), "text": TEXTS})
-    tagged = ds.map(BatchTagger(onnx_model), batched=True, batch_size=2, num_proc=2)
+    tagged = ds.map(Tagger.from_pretrained(onnx_model).map_fn, batched=True, batch_size=2, num_proc=2)
     assert tagged["id"] == list(range(len(TEXTS)))
     assert [json.loads(x) for x in tagged["envtag"]] == cli_predictions
     assert tagged["labels"] == [p["labels"] for p in cli_predictions]
