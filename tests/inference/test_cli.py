@@ -210,3 +210,11 @@ def test_xlsx_output(tmp_path, tiny_model):
     texts = [r[header.index("text")] for r in rows[1:]]
     assert texts == ["'=SUM(A1) 加强大气污染防治", "推进污水处理"]  # stored as text, never as a formula
     assert list(book["summary"].iter_rows(values_only=True))[1][1] == 2
+
+
+def test_version_and_short_help():
+    from envtag import __version__
+
+    assert runner.invoke(app, ["--version"]).stdout.strip() == f"envtag {__version__}"
+    res = runner.invoke(app, ["tag", "-h"])
+    assert res.exit_code == 0 and "--paragraphs" in res.stdout
