@@ -27,6 +27,11 @@ def run_guarded(fn, debug: bool) -> None:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except OSError as exc:  # writing the output: permission, full disk, a folder in the way
+        if debug:
+            raise
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        fail(f"{where}{exc.strerror or exc}", 2)
     except ModuleNotFoundError as exc:
         if debug:
             raise

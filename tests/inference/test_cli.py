@@ -218,3 +218,12 @@ def test_version_and_short_help():
     assert runner.invoke(app, ["--version"]).stdout.strip() == f"envtag {__version__}"
     res = runner.invoke(app, ["tag", "-h"])
     assert res.exit_code == 0 and "--paragraphs" in res.stdout
+
+
+def test_an_unwritable_output_is_one_line_and_exit_2(tmp_path, tiny_model):
+    src = tmp_path / "in.txt"
+    src.write_text("加强大气污染防治\n", encoding="utf-8")
+    (tmp_path / "taken.jsonl").mkdir()  # a folder where the output file should go
+    res = runner.invoke(app, ["tag", str(src), "-o", str(tmp_path / "taken.jsonl"), "-m", str(tiny_model)])
+    assert res.exit_code == 2
+    assert res.stderr.strip().startswith("envtag: error: ") and len(res.stderr.strip().splitlines()) == 1
