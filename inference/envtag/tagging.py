@@ -20,9 +20,8 @@ from .errors import InputError
 from .readers import BadRecord, Paragraph, iter_paragraphs, iter_stdin_paragraphs
 from .tagger import Prediction, Tagger
 
-# Paragraphs handed to one Tagger.predict call, which sorts their windows by
-# length into model batches: a larger pool means less padding, while output
-# stays streamed one chunk at a time.
+# Paragraphs handed to one Tagger.predict call: output is written (and flushed
+# for --resume) one chunk at a time, so memory stays flat.
 READ_CHUNK = 1024
 # Paragraphs per chunk sent to a worker process (--jobs): small enough to keep
 # every worker busy, large enough that messaging costs little.
