@@ -50,14 +50,18 @@ def _main(
 def tag(
     paths: Annotated[list[str], typer.Argument(help="Files, directories, globs, or - for stdin.")],
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write .jsonl or .csv here (default: JSONL to stdout).")
+        Path | None,
+        typer.Option("-o", "--output", help="Write .jsonl, .csv or .xlsx here (default: JSONL to stdout)."),
     ] = None,
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="Model directory (default: shipped model).")
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Most paragraphs (windows) per model call.")] = 64,
+    batch_size: Annotated[
+        int, typer.Option(help="Kept for compatibility: every window is scored alone, so results never depend on it.")
+    ] = 64,
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Add evidence sentences.")] = True,
     text_field: Annotated[str, typer.Option(help="Text field/column for JSONL/CSV inputs.")] = "text",
+    id_field: Annotated[str, typer.Option(help="Id field/column for JSONL/CSV inputs (carried as id).")] = "id",
     paragraphs: Annotated[
         str,
         typer.Option(
@@ -95,6 +99,7 @@ def tag(
 ) -> None:
     """Tag every paragraph of the inputs; every paragraph gets one output record."""
     options, n_jobs = _options(batch_size, evidence, text_field, summary, paragraphs, stdin_format, jobs)
+    options.id_field = id_field
     run_guarded(lambda: _tag(paths, output, model, options, shard=shard, resume=resume, jobs=n_jobs), debug)
 
 

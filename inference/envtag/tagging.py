@@ -114,6 +114,7 @@ class TagOptions:
     pool: object = None  # an envtag.parallel.ParallelTagger for --jobs N > 1
     paragraphs: str = "auto"  # how plain text becomes paragraphs: auto, lines or blank
     stdin_format: str = "auto"  # what stdin holds: auto (sniffed), txt, jsonl, csv, tsv
+    id_field: str = "id"  # the JSONL field / CSV column carried to the output as "id"
 
 
 def tag_inputs(
@@ -156,9 +157,11 @@ def _paragraphs(item, options: TagOptions) -> Iterator[Paragraph | BadRecord]:
         import sys
 
         return iter_stdin_paragraphs(
-            sys.stdin, options.paragraphs, options.stdin_format, options.text_field, on_error="yield"
+            sys.stdin, options.paragraphs, options.stdin_format, options.text_field, options.id_field, "yield"
         )
-    return iter_paragraphs(Path(item), text_field=options.text_field, on_error="yield", paragraphs=options.paragraphs)
+    return iter_paragraphs(
+        Path(item), options.text_field, options.id_field, on_error="yield", paragraphs=options.paragraphs
+    )
 
 
 def _tag_one(tagger, item, writer, record, options: TagOptions, notify, progress) -> tuple[DocStats, bool]:

@@ -227,3 +227,11 @@ def test_an_unwritable_output_is_one_line_and_exit_2(tmp_path, tiny_model):
     res = runner.invoke(app, ["tag", str(src), "-o", str(tmp_path / "taken.jsonl"), "-m", str(tiny_model)])
     assert res.exit_code == 2
     assert res.stderr.strip().startswith("envtag: error: ") and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_id_field_picks_the_id_column(tmp_path, tiny_model):
+    src = tmp_path / "in.csv"
+    src.write_text("编号,text\nA-1,加强大气污染防治\n", encoding="utf-8")
+    res = runner.invoke(app, ["tag", str(src), "-m", str(tiny_model), "--id-field", "编号"])
+    rec = json.loads(next(line for line in res.stdout.splitlines() if line.startswith("{")))
+    assert rec["id"] == "A-1" and "编号" not in rec.get("meta", {})
