@@ -37,6 +37,7 @@ def tiny_config(root: Path, shared: Path, **overrides):
         num_epochs=1,
         batch_size=16,
         early_stopping_patience=0,
+        export_onnx=False,  # the PyTorch model; tests that want ONNX export a copy
         seed=7,
     )
     for k, v in overrides.items():

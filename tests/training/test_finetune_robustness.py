@@ -100,3 +100,15 @@ def test_a_failed_training_run_leaves_no_work_directory(tmp_path, tiny_model, mo
         finetune.train(cfg)
     assert not (tmp_path / "model.work").exists()
     assert _which(out) == "old"
+
+
+def test_a_useless_model_is_flagged(tmp_path, tiny_model, SHARED):  # noqa: N803
+    from model_fixture import tiny_config
+
+    from envtag_train.finetune import degenerate, load_data
+
+    (tmp_path / "data").mkdir()
+    data = load_data(tiny_config(tmp_path / "data", SHARED))
+    warnings = degenerate(tiny_model, data)  # one epoch of a 16-wide random-init model
+    assert any("below the keyword lexicon" in w for w in warnings)
+    assert degenerate(Path(__file__).resolve().parents[2] / "models" / "default", data) == []

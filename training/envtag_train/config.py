@@ -40,8 +40,9 @@ class TrainConfig:
     # Weights are stored in this dtype (float16 halves the size; the tagger
     # always computes in float32). Thresholds are tuned after the cast.
     save_dtype: str = "float16"
-    # Also write the int8 ONNX model that `envtag tag` runs (see `envtag export`).
-    export_onnx: bool = False
+    # Also write the int8 ONNX model that `envtag tag` runs (see `envtag export`);
+    # thresholds are then tuned on its scores.
+    export_onnx: bool = True
     # Extra evaluation sets reported in the model card (not used for selection).
     report_files: list[str] = field(default_factory=list)
 

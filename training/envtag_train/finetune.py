@@ -235,6 +235,32 @@ def save_stage(cfg: TrainConfig, data: TrainingData, trainer, tokenizer, stage: 
     ).save(stage)
 
 
+def degenerate(model_dir: Path, data: TrainingData) -> list[str]:
+    """Signs that a trained model is of no use: a label given to over 90% of
+    the dev paragraphs, or dev macro-F1 below the keyword lexicon's."""
+    from envtag.tagger import Tagger
+
+    from .lexicon import LexiconTagger
+
+    tagger = Tagger.from_pretrained(model_dir)
+    preds = tagger.predict([e.text for e in data.dev], evidence=False)
+    y = label_matrix(data.dev, data.labels).astype(int)
+    given = label_matrix([Example("", "", p.labels, True, "") for p in preds], data.labels).astype(int)
+    lexicon = LexiconTagger()
+    lex = label_matrix([Example("", "", lexicon.predict(clean(e.text)), True, "") for e in data.dev], data.labels)
+    out = [
+        f"label {lab} is given to {share:.0%} of the dev paragraphs"
+        for lab, share in zip(data.labels, given.mean(0), strict=True)
+        if share > 0.9
+    ]
+    model_f1, lexicon_f1 = score(y, given, data.labels)["macro_f1"], score(y, lex.astype(int), data.labels)["macro_f1"]
+    if model_f1 < lexicon_f1:
+        out.append(
+            f"dev macro-F1 {model_f1:.3f} is below the keyword lexicon's {lexicon_f1:.3f}; train longer or check data"
+        )
+    return out
+
+
 def train(cfg: TrainConfig, log=print) -> Path:
     """Load, build, fit, save, calibrate: a tagger published atomically at ``cfg.output_dir``.
 
@@ -302,6 +328,8 @@ def _run(cfg: TrainConfig, log, out: Path, work: Path) -> Path:
     )
     shutil.rmtree(work, ignore_errors=True)
     log(f"saved {out}: dev macro-F1 {metrics['dev']['macro_f1']:.4f}")
+    for warning in degenerate(out, data):
+        log(f"warning: {warning}")
     return out
 
 
