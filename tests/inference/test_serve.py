@@ -85,3 +85,22 @@ def test_page_and_docs(client):
     assert page.status_code == 200 and "drop files here" in page.text and "http" not in page.text.split("<script>")[0]
     assert client.get("/docs").status_code == 200
     assert client.get("/openapi.json").json()["paths"].keys() >= {"/v1/tag", "/v1/tag/file", "/v1/model", "/health"}
+
+
+def test_seed_articles_get_the_records_envtag_tag_writes(client, onnx_model, tmp_path, SHARED):  # noqa: N803
+    from envtag.readers import iter_paragraphs
+
+    seeds = sorted((SHARED / "seeds").glob("*.txt"))
+    texts = [p.text for path in seeds for p in iter_paragraphs(path)]
+    served = []
+    for i in range(0, len(texts), 5):
+        res = client.post("/v1/tag", json={"texts": texts[i : i + 5]})
+        assert res.status_code == 200
+        served.extend(res.json()["records"])
+    out = tmp_path / "seeds.jsonl"
+    assert CliRunner().invoke(cli, ["tag", *map(str, seeds), "-o", str(out), "-m", str(onnx_model)]).exit_code == 0
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    keys = ("text", "labels", "scores", "skipped", "evidence")
+    assert len(served) == len(written) == 58
+    assert [{k: r[k] for k in keys} for r in served] == [{k: r[k] for k in keys} for r in written]
+    assert client.get("/health").json() == {"status": "ok"}  # still serving after every request above
