@@ -17,6 +17,7 @@ batch-invariant, every record is what the CLI would write).
 # signatures at run time, and their types are imported inside create_app.
 import asyncio
 import hmac
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,18 +137,48 @@ def create_app(tagger: Tagger, api_key: str | None = None, limits: Limits | None
     return app
 
 
+class BodyLimit:
+    """ASGI middleware: a body over ``limit`` bytes gets 413 with a JSON error,
+    whether announced by Content-Length or streamed in chunks."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        size = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if size.isdigit() and int(size) > self.limit:
+            return await self._reject(send)
+        messages, received = [], 0  # read the body up to the limit, then hand it on
+        while True:
+            message = await receive()
+            messages.append(message)
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                return await self._reject(send)
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+
+        async def replay():
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _reject(self, send) -> None:
+        body = json.dumps({"error": f"request body over {self.limit} bytes"}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
 def _add_guards(app, limits: Limits) -> None:
     """Body-size cap (413) and JSON error bodies for bad requests (400/422)."""
     from fastapi import HTTPException, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
 
-    @app.middleware("http")
-    async def cap_body(request: Request, call_next):
-        size = request.headers.get("content-length")
-        if size is not None and size.isdigit() and int(size) > limits.max_body_bytes:
-            return JSONResponse({"error": f"request body over {limits.max_body_bytes} bytes"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):

@@ -104,3 +104,14 @@ def test_seed_articles_get_the_records_envtag_tag_writes(client, onnx_model, tmp
     assert len(served) == len(written) == 58
     assert [{k: r[k] for k in keys} for r in served] == [{k: r[k] for k in keys} for r in written]
     assert client.get("/health").json() == {"status": "ok"}  # still serving after every request above
+
+
+def test_a_streamed_body_without_length_is_capped_too(client):
+    def chunks():
+        yield b'{"texts": ["'
+        for _ in range(40):
+            yield b"x" * 1000
+        yield b'"]}'
+
+    res = client.post("/v1/tag", content=chunks(), headers={"content-type": "application/json"})
+    assert res.status_code == 413 and "over 20000 bytes" in res.json()["error"]
