@@ -34,3 +34,13 @@ def test_resolve_jobs():
         resolve_jobs("0")
     with pytest.raises(ValueError, match="whole number or 'auto'"):
         resolve_jobs("many")
+
+
+def test_jobs_on_the_seed_articles_are_byte_identical(tmp_path, onnx_model, SHARED):  # noqa: N803
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"seeds{jobs}.jsonl"
+        res = runner.invoke(app, ["tag", str(SHARED / "seeds"), "-o", str(out), "-m", str(onnx_model), "--jobs", jobs])
+        assert res.exit_code == 0, res.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") == 58
