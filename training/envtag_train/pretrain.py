@@ -6,9 +6,14 @@ Two stages, both resumable from checkpoints written every few minutes:
    character vocabulary, and write the token stream (uint16) plus paragraph
    offsets and optional weak label targets to ``<output_dir>/data``. This is
    CPU work done once; the arrays travel to a GPU machine easily.
-2. ``train``: MLM on packed sequences, then (optionally) an intermediate
-   multi-label stage on weakly labelled corpus paragraphs, which gives the
-   encoder task signal that 3k annotated paragraphs cannot.
+2. ``train``: MLM on packed sequences in the transformers ``Trainer`` with
+   ``DataCollatorForLanguageModeling`` (checkpoints, resume, a time budget by
+   callback), then (optionally) an intermediate multi-label stage on weakly
+   labelled corpus paragraphs, which gives the encoder task signal that 3k
+   annotated paragraphs cannot. The weak stage keeps its own short loop: each
+   batch is drawn half from paragraphs a teacher labels and half from the rest
+   (the corpus is mostly off-topic), a sampling the Trainer does not do without
+   a custom sampler; it has not been measured against a Trainer version.
 
 Whole-word masking is not used: the vocabulary is character-level and Chinese
 word segmentation would add a dependency (jieba) for a gain that, for a model
@@ -139,24 +144,6 @@ def _set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _mask(batch, tok_ids: dict, vocab_size: int, p: float, gen):
-    """BERT masking: of the chosen positions 80% [MASK], 10% random, 10% kept."""
-    import torch
-
-    labels = batch.clone()
-    special = (batch == tok_ids["pad"]) | (batch == tok_ids["cls"]) | (batch == tok_ids["sep"])
-    prob = torch.full(batch.shape, p, device=batch.device)
-    prob.masked_fill_(special, 0.0)
-    chosen = torch.bernoulli(prob, generator=gen).bool()
-    labels[~chosen] = -100
-    inputs = batch.clone()
-    replace = torch.bernoulli(torch.full(batch.shape, 0.8, device=batch.device), generator=gen).bool() & chosen
-    inputs[replace] = tok_ids["mask"]
-    rand = torch.bernoulli(torch.full(batch.shape, 0.5, device=batch.device), generator=gen).bool() & chosen & ~replace
-    inputs[rand] = torch.randint(5, vocab_size, batch.shape, device=batch.device, generator=gen)[rand]
-    return inputs, labels
-
-
 def _packed_sequences(stream: np.ndarray, offsets: np.ndarray, mask: np.ndarray, seq_len: int, cls_id: int):
     """Concatenate the selected paragraphs and cut into [CLS] + (seq_len-1) rows."""
     parts = [stream[offsets[i] : offsets[i + 1]] for i in np.flatnonzero(mask)]
@@ -168,55 +155,106 @@ def _packed_sequences(stream: np.ndarray, offsets: np.ndarray, mask: np.ndarray,
 
 
 def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
-    """Run MLM (and the weak-label stage if configured); return the encoder dir."""
+    """MLM with the transformers ``Trainer`` (and the weak-label stage if configured); the encoder dir.
+
+    Masking is ``DataCollatorForLanguageModeling`` (15% of tokens: 80% [MASK],
+    10% random, 10% kept); checkpoints every ``eval_every`` steps and every
+    ``save_every_minutes``; ``resume`` continues from the last checkpoint
+    (optimizer, schedule and data order included); ``time_budget_minutes``
+    stops the run when spent (the schedule is over ``max_steps``)."""
     import torch
-    from transformers import BertTokenizerFast
+    from transformers import BertTokenizerFast, DataCollatorForLanguageModeling, Trainer
+    from transformers.trainer_utils import get_last_checkpoint
 
     _set_seed(cfg.seed)
     root = Path(cfg.output_dir)
     data = np.load(root / "data" / "corpus.npz")
     tok = BertTokenizerFast.from_pretrained(root / "tokenizer")
     ids = {"pad": tok.pad_token_id, "cls": tok.cls_token_id, "sep": tok.sep_token_id, "mask": tok.mask_token_id}
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    train_rows, held_rows = _rows(cfg, data, ids, device)
-    log(f"device={device} train_rows={len(train_rows)} heldout_rows={len(held_rows)} vocab={len(tok)}")
-    ckpt_dir = root / "checkpoint"
-    model = _mlm_model(cfg, tok, ids, ckpt_dir if resume and (ckpt_dir / "trainer_state.pt").exists() else None)
-    model.to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    gen = torch.Generator(device=device)
-    gen.manual_seed(cfg.seed)
-    step = _restore(ckpt_dir / "trainer_state.pt", opt, gen, device, log) if resume else 0
-    step = _mlm_loop(cfg, model, tok, ids, opt, gen, step, train_rows, held_rows, device, log)
-    _save_checkpoint(model, tok, opt, step, gen, ckpt_dir)
+    cuda = torch.cuda.is_available()
+    train_rows, held_rows = _rows(cfg, data, ids)
+    log(f"device={'cuda' if cuda else 'cpu'} train_rows={len(train_rows)} heldout={len(held_rows)} vocab={len(tok)}")
+    checkpoints = root / "checkpoints"
+    last = get_last_checkpoint(str(checkpoints)) if resume and checkpoints.is_dir() else None
+    if last:
+        log(f"resumed at step {int(Path(last).name.split('-')[-1])}")
+    trainer = Trainer(
+        model=_mlm_model(cfg, tok, ids),
+        args=_mlm_arguments(cfg, checkpoints, cuda),
+        train_dataset=_Rows(train_rows),
+        eval_dataset=_Rows(held_rows),
+        data_collator=DataCollatorForLanguageModeling(tok, mlm_probability=cfg.mlm_probability),
+        callbacks=[_pretrain_callback(cfg, root / "mlm_log.jsonl", log)],
+    )
+    trainer.train(resume_from_checkpoint=last)
     encoder_dir = root / "encoder"
-    _save_encoder(model, tok, encoder_dir, cfg, step)
+    _save_encoder(trainer.model, tok, encoder_dir, cfg, trainer.state.global_step)
     if cfg.weak_epochs > 0 and "weak" in data.files:
-        weak_stage(cfg, encoder_dir, data, root / "encoder-weak", device, log)
+        weak_stage(cfg, encoder_dir, data, root / "encoder-weak", "cuda" if cuda else "cpu", log)
     return encoder_dir
 
 
-def _rows(cfg: PretrainConfig, data, ids: dict, device: str):
-    """Packed training rows (on the GPU when there is one) and at most 2,048 held-out rows."""
+def _mlm_arguments(cfg: PretrainConfig, checkpoints: Path, cuda: bool):
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=str(checkpoints),
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=max(cfg.batch_size, 64),
+        learning_rate=cfg.learning_rate,
+        weight_decay=cfg.weight_decay,
+        warmup_steps=cfg.warmup_steps,
+        lr_scheduler_type="cosine",
+        max_grad_norm=1.0,
+        eval_strategy="steps",
+        eval_steps=cfg.eval_every,
+        save_strategy="steps",
+        save_steps=cfg.eval_every,
+        save_total_limit=1,
+        logging_steps=cfg.eval_every,
+        bf16=cuda,
+        tf32=cuda,
+        seed=cfg.seed,
+        report_to=[],
+        disable_tqdm=not _terminal(),
+        dataloader_num_workers=0,
+    )
+
+
+def _rows(cfg: PretrainConfig, data, ids: dict):
+    """Packed training rows and at most 2,048 held-out rows (whole held-out documents)."""
     import torch
 
-    train_rows = torch.from_numpy(
-        _packed_sequences(data["stream"], data["offsets"], ~data["heldout"], cfg.seq_len, ids["cls"])
-    )
-    held_rows = torch.from_numpy(
-        _packed_sequences(data["stream"], data["offsets"], data["heldout"], cfg.seq_len, ids["cls"])
-    )[:2048]
-    if device == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        train_rows = train_rows.to(device)
-    return train_rows, held_rows
+    packed = [
+        torch.from_numpy(_packed_sequences(data["stream"], data["offsets"], m, cfg.seq_len, ids["cls"]))
+        for m in (~data["heldout"], data["heldout"])
+    ]
+    return packed[0], packed[1][:2048]
 
 
-def _mlm_model(cfg: PretrainConfig, tok, ids: dict, checkpoint: Path | None):
+def _terminal() -> bool:
+    import sys
+
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class _Rows:
+    """Packed token rows as a map-style dataset of ``{"input_ids": row}``."""
+
+    def __init__(self, rows) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> dict:
+        return {"input_ids": self.rows[i]}
+
+
+def _mlm_model(cfg: PretrainConfig, tok, ids: dict):
     from transformers import BertConfig, BertForMaskedLM
 
-    if checkpoint is not None:
-        return BertForMaskedLM.from_pretrained(checkpoint)
     return BertForMaskedLM(
         BertConfig(
             vocab_size=len(tok),
@@ -230,104 +268,37 @@ def _mlm_model(cfg: PretrainConfig, tok, ids: dict, checkpoint: Path | None):
     )
 
 
-def _restore(state_file: Path, opt, gen, device: str, log) -> int:
-    """Optimizer and masking-generator state of a checkpoint; the step to resume at (0 without one)."""
-    import torch
+def _pretrain_callback(cfg: PretrainConfig, log_file: Path, log):
+    """A ``TrainerCallback`` (transformers is imported only when pretraining runs):
+    held-out perplexity to ``mlm_log.jsonl``, a checkpoint every few minutes,
+    and a stop when the time budget is spent."""
+    from transformers import TrainerCallback
 
-    if not state_file.exists():
-        return 0
-    state = torch.load(state_file, map_location=device, weights_only=False)
-    opt.load_state_dict(state["optimizer"])
-    gen.set_state(state["generator"].cpu() if device == "cpu" else state["generator"])
-    log(f"resumed at step {state['step']}")
-    return state["step"]
+    class PretrainCallback(TrainerCallback):
+        def __init__(self) -> None:
+            self.start = self.last_save = time.time()
 
+        def on_step_end(self, args, state, control, **kwargs):
+            if (time.time() - self.last_save) / 60 > cfg.save_every_minutes:
+                control.should_save, self.last_save = True, time.time()
+            if cfg.time_budget_minutes and (time.time() - self.start) / 60 > cfg.time_budget_minutes:
+                log(f"time budget spent at step {state.global_step}")
+                control.should_training_stop = control.should_save = True
+            return control
 
-def _mlm_loop(cfg, model, tok, ids, opt, gen, step, train_rows, held_rows, device, log) -> int:
-    """MLM steps until ``max_steps`` or the time budget; checkpoints every few minutes. Returns the last step."""
-    import torch
-
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu", enabled=False)
-    )
-    start = last_save = time.time()
-    order_rng = np.random.default_rng(cfg.seed + step)
-    perm = order_rng.permutation(len(train_rows))
-    pos = (step * cfg.batch_size) % len(train_rows)
-    model.train()
-    while step < cfg.max_steps:
-        if cfg.time_budget_minutes and (time.time() - start) / 60 > cfg.time_budget_minutes:
-            log(f"time budget spent at step {step}")
-            break
-        if pos + cfg.batch_size > len(perm):
-            perm, pos = order_rng.permutation(len(train_rows)), 0
-        batch = train_rows[torch.from_numpy(perm[pos : pos + cfg.batch_size]).to(train_rows.device)].to(device)
-        pos += cfg.batch_size
-        inputs, labels = _mask(batch, ids, len(tok), cfg.mlm_probability, gen)
-        for g in opt.param_groups:
-            g["lr"] = _lr(cfg.learning_rate, step, cfg.warmup_steps, cfg.max_steps, start, cfg.time_budget_minutes)
-        with autocast:
-            loss = model(input_ids=inputs, attention_mask=(batch != ids["pad"]).long(), labels=labels).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        step += 1
-        if step % cfg.eval_every == 0 or step == cfg.max_steps:
-            ppl = _heldout_perplexity(model, held_rows, ids, len(tok), cfg, device, autocast)
+        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+            losses = [r["loss"] for r in state.log_history if "loss" in r]
             rec = {
-                "step": step,
-                "loss": float(loss.detach()),
-                "heldout_ppl": ppl,
-                "minutes": (time.time() - start) / 60,
+                "step": state.global_step,
+                "loss": float(losses[-1]) if losses else None,
+                "heldout_ppl": math.exp(metrics["eval_loss"]),
+                "minutes": (time.time() - self.start) / 60,
             }
             log(json.dumps(rec))
-            with open(Path(cfg.output_dir) / "mlm_log.jsonl", "a") as fh:
+            with open(log_file, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(rec) + "\n")
-        if (time.time() - last_save) / 60 > cfg.save_every_minutes:
-            _save_checkpoint(model, tok, opt, step, gen, Path(cfg.output_dir) / "checkpoint")
-            last_save = time.time()
-    return step
 
-
-def _heldout_perplexity(model, rows, ids, vocab_size, cfg, device, autocast) -> float:
-    import torch
-
-    gen = torch.Generator(device=device)
-    gen.manual_seed(1234)
-    model.eval()
-    total, count = 0.0, 0
-    with torch.no_grad():
-        for i in range(0, len(rows), 256):
-            batch = rows[i : i + 256].to(device)
-            inputs, labels = _mask(batch, ids, vocab_size, cfg.mlm_probability, gen)
-            with autocast:
-                loss = model(input_ids=inputs, attention_mask=(batch != ids["pad"]).long(), labels=labels).loss
-            n = int((labels != -100).sum())
-            total += float(loss) * n
-            count += n
-    model.train()
-    return math.exp(total / max(1, count))
-
-
-def _save_checkpoint(model, tok, opt, step, gen, ckpt_dir: Path) -> None:
-    """Atomic: write to a sibling temp dir, then rename over the old one."""
-    import shutil
-
-    import torch
-
-    tmp = ckpt_dir.with_name(ckpt_dir.name + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    model.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    torch.save({"optimizer": opt.state_dict(), "step": step, "generator": gen.get_state()}, tmp / "trainer_state.pt")
-    old = ckpt_dir.with_name(ckpt_dir.name + ".old")
-    if ckpt_dir.exists():
-        os.replace(ckpt_dir, old)
-    os.replace(tmp, ckpt_dir)
-    if old.exists():
-        shutil.rmtree(old)
+    return PretrainCallback()
 
 
 def _save_encoder(model, tok, out: Path, cfg: PretrainConfig, step: int) -> None:
