@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -29,16 +28,6 @@ def test_loads_with_plain_transformers(tiny_model):
         "supervision",
     ]
     assert model.config.problem_type == "multi_label_classification"
-
-
-def test_saved_settings_and_metrics(tiny_model):
-    settings = json.loads((tiny_model / "envtag.json").read_text())
-    assert set(settings["thresholds"]) == set(settings["labels"])
-    assert settings["cleaning_version"] and settings["taxonomy_version"]
-    assert all(len(h) == 64 for h in settings["extra"]["data_files"].values())
-    metrics = json.loads((tiny_model / "metrics.json").read_text())
-    assert 0.0 <= metrics["dev"]["macro_f1"] <= 1.0
-    assert (tiny_model / "README.md").read_text().startswith("# envtag model")
 
 
 def test_one_prediction_per_input_in_order(tagger):
