@@ -54,8 +54,10 @@ class TorchScorer:
 
     def __init__(self, model_dir: str | Path, device: str = "cpu", threads: int | None = None) -> None:
         import torch
+        import transformers
         from transformers import AutoModelForSequenceClassification
 
+        transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bars in tagging output
         torch.set_num_threads(threads or default_threads())
         self.torch = torch
         self.model = AutoModelForSequenceClassification.from_pretrained(model_dir, dtype=torch.float32)

@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from .cli_errors import fail, run_guarded
+from .cli_errors import FLAGS, fail, run_guarded
 
 app = typer.Typer(
     name="envtag",
@@ -155,7 +155,7 @@ def _tag(paths, output, model, options, shard=None, resume=False, jobs: int = 1)
 
         options.pool = ParallelTagger(tagger, jobs)
     try:
-        stats = tag_inputs(tagger, inputs, writer, record, options, lambda m: typer.echo(m, err=True), bar.update)
+        stats = tag_inputs(tagger, inputs, writer, record, options, _notify, bar.update)
     finally:
         if options.pool is not None:
             options.pool.close()
@@ -168,6 +168,12 @@ def _tag(paths, output, model, options, shard=None, resume=False, jobs: int = 1)
         typer.echo(f"envtag: error: none of the {len(inputs)} inputs could be read", err=True)
     if stats.failed_inputs or stats.totals.malformed:
         raise typer.Exit(1)
+
+
+def _notify(message: str, param: str | None = None) -> None:
+    """A library message on stderr, with the flag that fixes it."""
+    flag = FLAGS.get(param or "")
+    typer.echo(f"{message} ({flag})" if flag else message, err=True)
 
 
 def _writer(output: Path | None, labels: list[str], resume: bool):
@@ -226,7 +232,7 @@ def _select_shard(inputs: list, spec: str) -> list:
     try:
         i, n = parse_shard(spec)
     except ValueError as exc:
-        fail(str(exc))
+        fail(f"--{exc}")  # "--shard '3': expected i/n …"
     if "-" in inputs:
         fail("--shard partitions input files; it cannot be combined with stdin (-)")
     chosen = select_shard(inputs, i, n)

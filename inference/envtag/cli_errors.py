@@ -6,6 +6,14 @@ import typer
 
 from .errors import EnvtagError
 
+# The command-line flag for each library parameter an error can name.
+FLAGS = {
+    "model": "--model DIR",
+    "text_field": "--text-field NAME",
+    "resume": "--resume",
+    "shard": "--shard i/n",
+    "overrides": "--set KEY=VALUE",
+}
 # Modules that only the training extra installs.
 _TRAINING_MODULES = {"torch", "transformers", "datasets", "accelerate", "evaluate", "sklearn", "onnx"}
 
@@ -13,6 +21,12 @@ _TRAINING_MODULES = {"torch", "transformers", "datasets", "accelerate", "evaluat
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"envtag: error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def with_flag(exc: Exception) -> str:
+    """The error's message, with the flag of the parameter it names."""
+    flag = FLAGS.get(getattr(exc, "param", None) or "")
+    return f"{exc} ({flag})" if flag else str(exc)
 
 
 def run_guarded(fn, debug: bool) -> None:
@@ -24,7 +38,7 @@ def run_guarded(fn, debug: bool) -> None:
     except EnvtagError as exc:
         if debug:
             raise
-        fail(str(exc), exc.exit_code)
+        fail(with_flag(exc), exc.exit_code)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except OSError as exc:  # writing the output: permission, full disk, a folder in the way

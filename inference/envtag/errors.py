@@ -6,9 +6,17 @@ messages speak of the library (arguments, files), the CLI adds flag hints.
 
 
 class EnvtagError(Exception):
-    """A user-facing error: its message names the problem and the fix."""
+    """A user-facing error: its message names the problem and the fix.
+
+    ``param`` names the library parameter the fix concerns (``model``,
+    ``text_field`` …); the CLI turns it into its flag, so library messages
+    never name command-line flags."""
 
     exit_code = 2
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 class InputError(EnvtagError):

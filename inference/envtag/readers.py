@@ -81,13 +81,18 @@ class BadRecord:
     index: int
     line: int
     reason: str
+    param: str | None = None  # the reader parameter that would fix it (text_field)
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line}: {self.reason}"
 
 
 class _BadRecord(Exception):
-    """Internal: one record is bad; the message is the reason."""
+    """Internal: one record is bad; the message is the reason, ``param`` the parameter that fixes it."""
+
+    def __init__(self, reason: str, param: str | None = None) -> None:
+        super().__init__(reason)
+        self.param = param
 
 
 # --- formats -------------------------------------------------------------------
@@ -112,7 +117,7 @@ def _record(obj: object, source: str, index: int, text_field: str, id_field: str
         raise _BadRecord(f"expected a JSON object, got {type(obj).__name__}")
     if text_field not in obj:
         shown = ", ".join(repr(k) for k in list(obj)[:20])
-        raise _BadRecord(f"missing field {text_field!r} (fields: {shown}; choose one with --text-field)")
+        raise _BadRecord(f"missing field {text_field!r} (fields: {shown}; choose the text field)", "text_field")
     text = obj[text_field]
     if not isinstance(text, str):
         raise _BadRecord(f"field {text_field!r} is {type(text).__name__}, not a string")
@@ -127,10 +132,10 @@ def _record(obj: object, source: str, index: int, text_field: str, id_field: str
     )
 
 
-def _bad(on_error: str, source: str, index: int, line: int, reason: str) -> BadRecord:
+def _bad(on_error: str, source: str, index: int, line: int, reason: str, param: str | None = None) -> BadRecord:
     if on_error == "raise":
-        raise InputError(f"{source}:{line}: {reason}")
-    return BadRecord(source, index, line, reason)
+        raise InputError(f"{source}:{line}: {reason}", param)
+    return BadRecord(source, index, line, reason, param)
 
 
 def _iter_json_lines(
@@ -143,6 +148,7 @@ def _iter_json_lines(
         if index == 0 and line.lstrip().startswith("["):
             yield from _iter_json_array(stream, line, lineno, source, text_field, id_field, on_error)
             return
+        param = None
         try:
             par = _record(json.loads(line), source, index, text_field, id_field)
         except json.JSONDecodeError as e:
@@ -150,12 +156,12 @@ def _iter_json_lines(
         except (ValueError, RecursionError) as e:  # huge integers, deep nesting
             reason = f"malformed JSON: {str(e).splitlines()[0][:100]}"
         except _BadRecord as e:
-            reason = str(e)
+            reason, param = str(e), e.param
         else:
             yield par
             index += 1
             continue
-        yield _bad(on_error, source, index, lineno, reason)
+        yield _bad(on_error, source, index, lineno, reason, param)
         index += 1
 
 
@@ -204,7 +210,7 @@ def _iter_json_array(
                 try:
                     yield _record(obj, source, index, text_field, id_field)
                 except _BadRecord as e:
-                    yield _bad(on_error, source, index, line, str(e))
+                    yield _bad(on_error, source, index, line, str(e), e.param)
                 index += 1
                 advance(end)
                 continue
@@ -235,8 +241,8 @@ def _iter_table(
     if text_field not in columns:
         shown = ", ".join(repr(c) for c in columns[:20])
         raise InputError(
-            f"{source}:{reader.line_num}: missing column {text_field!r} (columns: {shown}; "
-            "choose one with --text-field)"
+            f"{source}:{reader.line_num}: missing column {text_field!r} (columns: {shown}; choose the text column)",
+            "text_field",
         )
     text_at = columns.index(text_field)
     id_at = columns.index(id_field) if id_field in columns else None
@@ -257,7 +263,7 @@ def _iter_table(
             continue
         if len(row) <= text_at:
             reason = f"row has {len(row)} fields, missing column {text_field!r}"
-            yield _bad(on_error, source, index, reader.line_num, reason)
+            yield _bad(on_error, source, index, reader.line_num, reason, "text_field")
         else:
             ident = row[id_at] if id_at is not None and id_at < len(row) else None
             meta = {c: v for k, (c, v) in enumerate(zip(columns, row, strict=False)) if k not in (text_at, id_at)}

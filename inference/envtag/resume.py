@@ -32,7 +32,8 @@ def records_done(output: Path) -> set[tuple[str, int]]:
             if bad is not None:  # something follows the bad line: it was not a torn tail
                 raise DataError(
                     f"{output}:{bad[0]}: not a JSON record ({bad[1]}); cannot resume: "
-                    "move the file away, or rerun without --resume to overwrite it"
+                    "move the file away, or start afresh without resuming to overwrite it",
+                    "resume",
                 )
             if not raw.endswith(b"\n"):
                 break  # torn last line

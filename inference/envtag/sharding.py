@@ -27,10 +27,10 @@ def parse_shard(spec: str) -> tuple[int, int]:
     """``"i/n"`` → ``(i, n)`` with ``1 <= i <= n``; ValueError with a one-line message otherwise."""
     m = _SPEC.fullmatch(spec or "")
     if not m:
-        raise ValueError(f"--shard {spec!r}: expected i/n, e.g. 1/4")
+        raise ValueError(f"shard {spec!r}: expected i/n, e.g. 1/4")
     i, n = int(m.group(1)), int(m.group(2))
     if n < 1 or not 1 <= i <= n:
-        raise ValueError(f"--shard {spec}: need 1 <= i <= n (got i={i}, n={n})")
+        raise ValueError(f"shard {spec}: need 1 <= i <= n (got i={i}, n={n})")
     return i, n
 
 

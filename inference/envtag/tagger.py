@@ -69,7 +69,9 @@ def resolve_model(model: str | Path | None) -> str:
     if model is None:
         path = default_model_dir()
         if not (path / "config.json").exists():
-            raise ModelError(f"the default model is missing at {path}; reinstall envtag or pass --model DIR")
+            raise ModelError(
+                f"the default model is missing at {path}; reinstall envtag or pass a model directory", "model"
+            )
         return str(path)
     path = Path(model).expanduser()
     if not path.exists() and not path.is_absolute() and (shipped_path(str(path)) / "config.json").exists():
@@ -91,7 +93,7 @@ def resolve_model(model: str | Path | None) -> str:
             f"model directory {model} does not exist, but {old} does: a save was interrupted; "
             f"rename {old} back to {path.name} or retrain"
         )
-    raise ModelError(f"model directory {model} does not exist; pass --model DIR with a trained model")
+    raise ModelError(f"model directory {model} does not exist; pass the directory of a trained model", "model")
 
 
 def _local_dir(location: str) -> str:
@@ -189,7 +191,7 @@ class Tagger:
         try:
             if use_onnx:
                 if onnx_path is None:
-                    raise ModelError(f"{location} has no ONNX file; run `envtag export --model {location}`")
+                    raise ModelError(f"{location} has no ONNX file; export it first (the `export` command)")
                 try:
                     scorer = OrtScorer(onnx_path, threads=threads)
                 except ImportError:

@@ -123,12 +123,13 @@ def tag_inputs(
     writer,
     record: Callable,
     options: TagOptions | None = None,
-    notify: Callable[[str], None] = lambda message: None,
+    notify: Callable[..., None] = lambda message, param=None: None,
     progress: Callable[[int], None] = lambda n: None,
 ) -> RunStats:
     """Tag every paragraph of ``inputs`` (paths or ``-``) into ``writer``.
 
-    ``record(paragraph, prediction)`` builds each output record. A bad record
+    ``record(paragraph, prediction)`` builds each output record; ``notify(message,
+    param)`` gets every message, with the parameter that fixes the problem if any. A bad record
     is reported and counted, an unreadable input reported and skipped; neither
     stops the run, and every paragraph read is either written or counted."""
     options = options or TagOptions()
@@ -175,7 +176,7 @@ def _tag_one(tagger, item, writer, record, options: TagOptions, notify, progress
                 if isinstance(par, BadRecord):  # reported, counted, and reading goes on
                     doc.malformed += 1
                     if doc.malformed <= MAX_REPORTED_BAD:
-                        notify(f"envtag: skipped record: {par}")
+                        notify(f"envtag: skipped record: {par}", par.param)
                 elif (par.source, par.index) in options.done:  # resume: already in the output
                     doc.paragraphs += 1
                     doc.resumed += 1
@@ -197,5 +198,5 @@ def _tag_one(tagger, item, writer, record, options: TagOptions, notify, progress
     progress(pending)
     if errors:
         what = "skipped the rest of input" if doc.paragraphs or doc.malformed else "skipped input"
-        notify(f"envtag: {what}: {errors[0]}")
+        notify(f"envtag: {what}: {errors[0]}", getattr(errors[0], "param", None))
     return doc, bool(errors)

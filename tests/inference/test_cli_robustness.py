@@ -168,7 +168,7 @@ def test_malformed_records_are_reported_skipped_and_counted(tmp_path, tiny_model
     errors = _errors(res)
     assert [e.split(": ", 2)[1] for e in errors] == ["skipped record"] * 4
     assert [e.split(": ", 2)[2].split(": ")[0] for e in errors] == [f"{jl}:2", f"{jl}:3", f"{jl}:4", f"{tab}:3"]
-    assert "missing field 'text' (fields: 'body'; choose one with --text-field)" in errors[2]
+    assert "missing field 'text' (fields: 'body'; choose the text field) (--text-field NAME)" in errors[2]
     assert f"{jl}: 3 paragraphs, 3 tagged, 0 skipped, 3 bad records" in res.stderr
     assert f"{tab}: 2 paragraphs, 2 tagged, 0 skipped, 1 bad records" in res.stderr
     assert "total: 2 inputs, 5 paragraphs, 5 tagged, 0 skipped, 4 bad records, 0 inputs failed" in res.stderr
@@ -191,7 +191,8 @@ def test_missing_text_column_is_one_clear_line(tmp_path, tiny_model):
     res = _tag(tiny_model, tab, "-o", tmp_path / "out.jsonl")
     assert res.exit_code == 1
     assert _errors(res) == [
-        f"envtag: skipped input: {tab}:1: missing column 'text' (columns: 'id', 'body'; choose one with --text-field)",
+        f"envtag: skipped input: {tab}:1: missing column 'text' (columns: 'id', 'body'; choose the text column)"
+        " (--text-field NAME)",
         "envtag: error: none of the 1 inputs could be read",
     ]
     res = _tag(tiny_model, tab, "-o", tmp_path / "out.jsonl", "--text-field", "body")

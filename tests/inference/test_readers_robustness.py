@@ -57,7 +57,7 @@ def test_jsonl_bad_lines_become_markers_and_keep_their_index(tmp_path):
     reasons = [str(x) for x in items if isinstance(x, BadRecord)]
     assert reasons[0].startswith(f"{path}:2: malformed JSON")
     assert reasons[1] == f"{path}:4: expected a JSON object, got list"
-    assert reasons[2] == f"{path}:5: missing field 'text' (fields: 'body'; choose one with --text-field)"
+    assert reasons[2] == f"{path}:5: missing field 'text' (fields: 'body'; choose the text field)"
     assert reasons[3] == f"{path}:6: field 'text' is int, not a string"
     assert all("\n" not in r for r in reasons)
     # the default still raises at the first bad line

@@ -157,7 +157,11 @@ def test_resume_refuses_an_output_that_is_not_ours(tmp_path, tiny_model, small_i
     res = _tag(tiny_model, *small_input, "-o", out, "--resume")
     assert res.exit_code == 2
     (line,) = res.stderr.strip().splitlines()
-    assert line.startswith(f"envtag: error: {out}:2: not a JSON record") and "rerun without --resume" in line
+    assert (
+        line.startswith(f"envtag: error: {out}:2: not a JSON record")
+        and "without resuming" in line
+        and "(--resume)" in line
+    )
 
 
 def test_records_done(tmp_path):

@@ -109,7 +109,7 @@ def test_evaluate_on_labels_the_model_does_not_have(tmp_path, tiny_model, SHARED
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--model", "no/such/model/dir"], 3, "does not exist; pass --model DIR"),
+        (["--model", "no/such/model/dir"], 3, "does not exist; pass the directory of a trained model (--model DIR)"),
         (["--data", "missing.jsonl"], 2, "data file missing.jsonl does not exist"),
     ],
 )

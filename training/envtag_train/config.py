@@ -82,7 +82,7 @@ class TrainConfig:
 
 def parse_override(item: str) -> tuple[str, Any]:
     if "=" not in item:
-        raise ConfigError(f"--set {item!r}: expected key=value")
+        raise ConfigError(f"override {item!r}: expected key=value", "overrides")
     key, value = item.split("=", 1)
     return key.strip(), yaml.safe_load(value)
 
