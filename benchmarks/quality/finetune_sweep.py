@@ -20,7 +20,7 @@ import numpy as np
 
 if len(sys.argv) > 1 and sys.argv[1] == "--prepare":
     from envtag.cleaning import clean
-    from envtag.segment import split_sentences
+    from envtag.sentences import split_sentences
     from envtag.taxonomy import label_ids
 
     def _load(paths):

@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import publish, stage_dir
+from .boilerplate import skip_reason
 from .cleaning import CLEANING_VERSION, clean
 from .errors import ModelError
-from .segment import skip_reason, split_sentences
+from .sentences import split_sentences
 from .settings import SETTINGS_FILE, TaggerSettings
 from .shipped import shipped_path
 from .windows import make_windows, sentence_token_ranges

@@ -27,8 +27,8 @@ import random
 import re
 from pathlib import Path
 
+from envtag.boilerplate import skip_reason
 from envtag.cleaning import clean
-from envtag.segment import skip_reason
 from envtag_train.lexicon import LexiconTagger
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"

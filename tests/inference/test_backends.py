@@ -57,7 +57,7 @@ def test_tag_with_onnx_model_imports_neither_torch_nor_transformers(onnx_model, 
 
 def test_import_envtag_is_light():
     code = (
-        "import sys, envtag, envtag.cli, envtag.readers, envtag.cleaning, envtag.segment\n"
+        "import sys, envtag, envtag.cli, envtag.readers, envtag.cleaning, envtag.boilerplate\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('torch', 'transformers', 'opencc', 'pypinyin', 'onnxruntime', 'sklearn', 'datasets')))"
     )

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from envtag.boilerplate import skip_reason
 from envtag.cleaning import clean
-from envtag.segment import skip_reason
 from envtag_train.noise import add_pinyin, to_traditional
 
 REPO = Path(__file__).resolve().parents[2]

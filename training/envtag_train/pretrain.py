@@ -46,12 +46,13 @@ class PretrainConfig:
     num_attention_heads: int = 4
     intermediate_size: int = 1024
     seq_len: int = 256
+    # masked-LM: masking rate, then the Trainer's schedule
     mlm_probability: float = 0.15
-    batch_size: int = 64
-    learning_rate: float = 5e-4
-    weight_decay: float = 0.01
-    warmup_steps: int = 500
     max_steps: int = 20000
+    warmup_steps: int = 500
+    learning_rate: float = 5e-4
+    batch_size: int = 64
+    weight_decay: float = 0.01
     time_budget_minutes: float = 0.0  # 0 = no limit; otherwise stop MLM when spent
     eval_every: int = 500
     save_every_minutes: float = 5.0
