@@ -99,7 +99,6 @@ def test_metric_loads_from_path_offline(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
-    monkeypatch.setattr(scoring, "_metric", None)  # force a fresh evaluate.load
 
     import evaluate
 
