@@ -10,10 +10,9 @@ Two stages, both resumable from checkpoints written every few minutes:
    ``DataCollatorForLanguageModeling`` (checkpoints, resume, a time budget by
    callback), then (optionally) an intermediate multi-label stage on weakly
    labelled corpus paragraphs, which gives the encoder task signal that 3k
-   annotated paragraphs cannot. The weak stage keeps its own short loop: each
-   batch is drawn half from paragraphs a teacher labels and half from the rest
-   (the corpus is mostly off-topic), a sampling the Trainer does not do without
-   a custom sampler; it has not been measured against a Trainer version.
+   annotated paragraphs cannot, also in the ``Trainer``, on a balanced draw:
+   half the paragraphs from those a teacher labels, half from the rest (the
+   corpus is mostly off-topic).
 
 Whole-word masking is not used: the vocabulary is character-level and Chinese
 word segmentation would add a dependency (jieba) for a gain that, for a model
@@ -124,17 +123,6 @@ def _hash_files(paths: list[str]) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------- train
-
-
-def _lr(peak: float, step: int, warmup: int, max_steps: int, start: float, budget_minutes: float) -> float:
-    """Linear warm-up, then cosine decay over whichever runs out first: the
-    step budget or the time budget (so a time-boxed run still anneals)."""
-    if step < warmup:
-        return peak * (step + 1) / warmup
-    frac = (step - warmup) / max(1, max_steps - warmup)
-    if budget_minutes:
-        frac = max(frac, (time.time() - start) / 60 / budget_minutes)
-    return peak * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
 
 
 def _set_seed(seed: int) -> None:
@@ -313,60 +301,90 @@ def _save_encoder(model, tok, out: Path, cfg: PretrainConfig, step: int) -> None
 
 
 def weak_stage(cfg: PretrainConfig, encoder_dir: Path, data, out: Path, device: str, log=print) -> None:
-    """Multi-label training on corpus paragraphs with soft weak targets."""
+    """Multi-label training on corpus paragraphs with soft weak targets, in the transformers ``Trainer``.
+
+    The corpus is mostly off-topic and would otherwise teach "no label", so
+    the training set is a balanced draw (:class:`_BalancedWeak`): half of the
+    paragraphs from those a teacher labels, half from the rest."""
     import torch
-    from transformers import BertForSequenceClassification, BertTokenizerFast
+    from transformers import BertForSequenceClassification, BertTokenizerFast, Trainer, TrainingArguments
 
     tok = BertTokenizerFast.from_pretrained(encoder_dir)
-    weak = torch.from_numpy(data["weak"].astype(np.float32))
-    n_labels = weak.shape[1]
     model = BertForSequenceClassification.from_pretrained(
-        encoder_dir, num_labels=n_labels, problem_type="multi_label_classification", torch_dtype=torch.float32
-    ).to(device)
-    stream, offsets = data["stream"], data["offsets"]
-    keep = np.flatnonzero(~data["heldout"])
-    rng = np.random.default_rng(cfg.seed)
-    positive = data["weak"][keep].max(axis=1) >= 0.3
-    pos_pool, neg_pool = keep[positive], keep[~positive]
-    if len(pos_pool) == 0 or len(neg_pool) == 0:
-        pos_pool = neg_pool = keep
-    steps = int(cfg.weak_epochs * 2 * len(pos_pool) / cfg.weak_batch_size)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.weak_learning_rate, weight_decay=0.01)
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu", enabled=False)
+        encoder_dir, num_labels=data["weak"].shape[1], problem_type="multi_label_classification", dtype=torch.float32
     )
-    body = cfg.seq_len - 2
-    start = time.time()
-    model.train()
-    for step in range(steps):
-        if cfg.weak_time_budget_minutes and (time.time() - start) / 60 > cfg.weak_time_budget_minutes:
-            log(f"weak stage: time budget spent at step {step}/{steps}")
-            break
-        # Half the batch from paragraphs some teacher thinks carry a label:
-        # the corpus is mostly off-topic and would otherwise teach "no label".
-        half = cfg.weak_batch_size // 2
-        idx = np.concatenate([rng.choice(pos_pool, half), rng.choice(neg_pool, cfg.weak_batch_size - half)])
-        seqs = [stream[offsets[i] : offsets[i + 1] - 1][:body].astype(np.int64) for i in idx]
-        width = max(len(s) for s in seqs) + 2
-        batch = np.full((len(seqs), width), tok.pad_token_id, dtype=np.int64)
-        for r, s in enumerate(seqs):
-            batch[r, 0] = tok.cls_token_id
-            batch[r, 1 : len(s) + 1] = s
-            batch[r, len(s) + 1] = tok.sep_token_id
-        x = torch.from_numpy(batch).to(device)
-        y = weak[idx].to(device)
-        with autocast:
-            logits = model(input_ids=x, attention_mask=(x != tok.pad_token_id).long()).logits
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        for g in opt.param_groups:
-            g["lr"] = _lr(cfg.weak_learning_rate, step, steps // 20, steps, start, cfg.weak_time_budget_minutes)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        if step % 500 == 0:
-            log(json.dumps({"weak_step": step, "of": steps, "loss": float(loss)}))
-    bert = model.bert.half()
-    bert.save_pretrained(out)
+    sample = _BalancedWeak(cfg, data, tok)
+    args = TrainingArguments(
+        output_dir=str(out.with_name(out.name + ".checkpoints")),
+        num_train_epochs=1,  # one pass over the balanced draw, which is weak_epochs × 2 × positives long
+        per_device_train_batch_size=cfg.weak_batch_size,
+        learning_rate=cfg.weak_learning_rate,
+        weight_decay=0.01,
+        warmup_steps=0.05,
+        lr_scheduler_type="linear",
+        max_grad_norm=1.0,
+        save_strategy="no",
+        logging_steps=500,
+        bf16=device == "cuda",
+        seed=cfg.seed,
+        report_to=[],
+        disable_tqdm=not _terminal(),
+        dataloader_num_workers=0,
+    )
+    budget = _time_budget(cfg.weak_time_budget_minutes, log)
+    trainer = Trainer(model=model, args=args, train_dataset=sample, data_collator=sample.collate, callbacks=[budget])
+    trainer.train()
+    trainer.model.bert.half().save_pretrained(out)
     tok.save_pretrained(out)
+    steps = trainer.state.global_step
     (out / "pretrain_config.json").write_text(json.dumps({**asdict(cfg), "weak_steps": steps}, indent=2))
+
+
+class _BalancedWeak:
+    """A seeded balanced draw of held-in corpus paragraphs with their weak targets."""
+
+    def __init__(self, cfg: PretrainConfig, data, tok) -> None:
+        keep = np.flatnonzero(~data["heldout"])
+        positive = data["weak"][keep].max(axis=1) >= 0.3
+        pos, neg = keep[positive], keep[~positive]
+        if len(pos) == 0 or len(neg) == 0:
+            pos = neg = keep
+        n = max(2, int(cfg.weak_epochs * 2 * len(pos)))
+        rng = np.random.default_rng(cfg.seed)
+        self.rows = np.concatenate([rng.choice(pos, n // 2), rng.choice(neg, n - n // 2)])
+        self.data, self.tok, self.body = data, tok, cfg.seq_len - 2
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, k: int) -> dict:
+        i = self.rows[k]
+        ids = self.data["stream"][self.data["offsets"][i] : self.data["offsets"][i + 1] - 1][: self.body]
+        ids = [self.tok.cls_token_id, *ids.astype(np.int64).tolist(), self.tok.sep_token_id]
+        return {"input_ids": ids, "labels": self.data["weak"][i].astype(np.float32)}
+
+    def collate(self, items: list[dict]) -> dict:
+        import torch
+
+        width = max(len(x["input_ids"]) for x in items)
+        ids = torch.full((len(items), width), self.tok.pad_token_id, dtype=torch.long)
+        for r, x in enumerate(items):
+            ids[r, : len(x["input_ids"])] = torch.tensor(x["input_ids"])
+        labels = torch.tensor(np.stack([x["labels"] for x in items]))
+        return {"input_ids": ids, "attention_mask": (ids != self.tok.pad_token_id).long(), "labels": labels}
+
+
+def _time_budget(minutes: float, log):
+    """A callback that stops training when ``minutes`` are spent (0: never)."""
+    from transformers import TrainerCallback
+
+    class TimeBudget(TrainerCallback):
+        start = time.time()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if minutes and (time.time() - self.start) / 60 > minutes:
+                log(f"weak stage: time budget spent at step {state.global_step}")
+                control.should_training_stop = True
+            return control
+
+    return TimeBudget()
