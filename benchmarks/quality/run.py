@@ -41,7 +41,7 @@ from envtag_train.annotations import Example, load_content
 from envtag_train.calibrate import label_matrix, tagger_scores, tune_thresholds
 from envtag_train.config import load_config
 from envtag_train.lexicon import LexiconTagger
-from envtag_train.metrics import score
+from envtag_train.metrics import multilabel_report
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -63,7 +63,7 @@ def evaluation_sets() -> dict[str, list[Example]]:
 
 
 def scores_at(y: np.ndarray, probs: np.ndarray, cut: np.ndarray, labels: list[str]) -> dict:
-    return score(y.astype(int), (probs >= cut).astype(int), labels)
+    return multilabel_report(y.astype(int), (probs >= cut).astype(int), labels)
 
 
 class System:

@@ -33,7 +33,7 @@ In one run, on this machine:
   (corpus paragraphs cycled), from ``/usr/bin/time -f %M`` (else psutil).
 * **int8 vs fp32 macro-F1** on the content rows of ``silver_dev`` through
   ``Tagger.predict`` (``backend="onnx"`` vs ``backend="torch"``), scored by
-  ``envtag_train.metrics.score``.
+  ``envtag_train.metrics.multilabel_report``.
 
 Writes ``results.md`` and ``results.json`` (``--out``) and prints the tables.
 ``--stages throughput,rss,quality`` runs a part only (e.g. to keep each job
@@ -251,7 +251,7 @@ def int8_vs_fp32(model: Path, dev: Path) -> dict:
     import numpy as np
 
     from envtag.tagger import Tagger
-    from envtag_train.metrics import score
+    from envtag_train.metrics import multilabel_report
 
     rows = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r.get("content", True)]
@@ -261,9 +261,9 @@ def int8_vs_fp32(model: Path, dev: Path) -> dict:
         preds = tagger.predict([r["text"] for r in rows], evidence=False)
         y_true = np.array([[int(lab in r["labels"]) for lab in tagger.labels] for r in rows])
         y_pred = np.array([[int(lab in p.labels) for lab in tagger.labels] for p in preds])
-        rep = score(y_true, y_pred, tagger.labels)
+        rep = multilabel_report(y_true, y_pred, tagger.labels)
         out[backend] = {
-            "backend": tagger.scorer.name,
+            "backend": tagger.backend.name,
             "macro_f1": rep["macro_f1"],
             "micro_f1": rep["micro_f1"],
             "scores": np.array([[p.scores[lab] for lab in tagger.labels] for p in preds]),

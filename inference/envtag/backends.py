@@ -1,4 +1,4 @@
-"""Scoring backends: ONNX Runtime (the fast tagging path) and PyTorch (the
+"""Inference backends: ONNX Runtime (the fast tagging path) and PyTorch (the
 training path and the fallback).
 
 Both take padded ``input_ids``/``attention_mask`` arrays and return sigmoid
@@ -21,7 +21,7 @@ def default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-class OrtScorer:
+class OrtBackend:
     name = "onnxruntime"
 
     def __init__(self, path: str | Path, threads: int | None = None) -> None:
@@ -49,7 +49,7 @@ class OrtScorer:
         return 1.0 / (1.0 + np.exp(-logits.astype(np.float32)))
 
 
-class TorchScorer:
+class TorchBackend:
     name = "torch"
 
     def __init__(self, model_dir: str | Path, device: str = "cpu", threads: int | None = None) -> None:

@@ -53,7 +53,7 @@ class ParallelTagger:
         cores = os.cpu_count() or 1
         self.jobs = jobs
         self.threads = threads or max(1, cores // jobs)
-        backend = "onnx" if tagger.scorer.name == "onnxruntime" else "torch"
+        backend = "onnx" if tagger.backend.name == "onnxruntime" else "torch"
         context = multiprocessing.get_context("spawn")  # no fork of a live ONNX Runtime session
         self.pool = ProcessPoolExecutor(
             jobs, context, initializer=_start, initargs=(tagger.source, backend, self.threads)

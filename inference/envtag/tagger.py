@@ -157,9 +157,9 @@ def _read_tokenizer(location: str):
 class Tagger:
     """Owns a tokenizer, a scoring backend and the model's settings, and predicts."""
 
-    def __init__(self, tokenizer, scorer, settings: TaggerSettings, source: str) -> None:
+    def __init__(self, tokenizer, backend, settings: TaggerSettings, source: str) -> None:
         self.tokenizer = tokenizer  # a `tokenizers.Tokenizer`
-        self.scorer = scorer
+        self.backend = backend  # an OrtBackend or TorchBackend: token ids in, probabilities out
         self.settings = settings
         self.source = source
         self.labels = list(settings.labels)
@@ -180,7 +180,7 @@ class Tagger:
         ``backend``: ``auto`` uses the ONNX file in the directory when there is
         one and onnxruntime is installed, else PyTorch; ``onnx`` or ``torch``
         force one."""
-        from .backends import OrtScorer, TorchScorer, onnx_file
+        from .backends import OrtBackend, TorchBackend, onnx_file
 
         if backend not in ("auto", "onnx", "torch"):
             raise ModelError(f"unknown backend {backend!r}; use auto, onnx or torch")
@@ -194,19 +194,19 @@ class Tagger:
                 if onnx_path is None:
                     raise ModelError(f"{location} has no ONNX file; export it first (the `export` command)")
                 try:
-                    scorer = OrtScorer(onnx_path, threads=threads)
+                    engine = OrtBackend(onnx_path, threads=threads)
                 except ImportError:
                     if backend == "onnx":
                         raise ModelError("onnxruntime is not installed; pip install onnxruntime") from None
-                    scorer = TorchScorer(location, device=device, threads=threads)
+                    engine = TorchBackend(location, device=device, threads=threads)
             else:
-                scorer = TorchScorer(location, device=device, threads=threads)
+                engine = TorchBackend(location, device=device, threads=threads)
         except ModelError:
             raise
         except Exception as exc:  # safetensors, onnx and config errors have no common base
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ModelError(f"model at {location} is corrupt or incomplete: {reason}; {_REPAIR}") from exc
-        return cls(tokenizer, scorer, settings, location)
+        return cls(tokenizer, engine, settings, location)
 
     # ----------------------------------------------------- thresholds, saving
     @property
@@ -225,7 +225,7 @@ class Tagger:
                 f"thresholds need a value in [0, 1] for each of {self.labels}; missing {missing}, bad {bad}"
             )
         settings = replace(self.settings, thresholds={lab: float(thresholds[lab]) for lab in self.labels})
-        return Tagger(self.tokenizer, self.scorer, settings, self.source)
+        return Tagger(self.tokenizer, self.backend, settings, self.source)
 
     def save_pretrained(self, directory: str | Path) -> Path:
         """Save this tagger (weights, tokenizer, ONNX files and its current
@@ -272,7 +272,7 @@ class Tagger:
         out = np.zeros((len(sequences), len(self.labels)), dtype=np.float32)
         for i, seq in enumerate(sequences):
             ids = np.asarray([[self.cls_id, *seq, self.sep_id]], dtype=np.int64)
-            out[i] = self.scorer(ids, np.ones_like(ids))[0]
+            out[i] = self.backend(ids, np.ones_like(ids))[0]
         return out
 
     def predict(self, texts: Sequence[str] | str, batch_size: int = 32, evidence: bool = True) -> list[Prediction]:

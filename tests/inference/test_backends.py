@@ -66,10 +66,10 @@ def test_import_envtag_is_light():
 
 
 def test_auto_backend_picks_onnx_when_the_file_exists(onnx_model, tiny_model):
-    assert Tagger.from_pretrained(onnx_model).scorer.name == "onnxruntime"
-    assert Tagger.from_pretrained(onnx_model, backend="torch").scorer.name == "torch"
+    assert Tagger.from_pretrained(onnx_model).backend.name == "onnxruntime"
+    assert Tagger.from_pretrained(onnx_model, backend="torch").backend.name == "torch"
     if not any((tiny_model / name).exists() for name in (ONNX_INT8, ONNX_FP32)):
-        assert Tagger.from_pretrained(tiny_model).scorer.name == "torch"
+        assert Tagger.from_pretrained(tiny_model).backend.name == "torch"
 
 
 def test_onnx_int8_and_torch_scores_agree(onnx_model):

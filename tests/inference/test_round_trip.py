@@ -23,7 +23,7 @@ def test_save_and_reload_gives_identical_predictions(tmp_path, onnx_model, backe
     saved = tuned.save_pretrained(tmp_path / "saved")
     reloaded = Tagger.from_pretrained(saved, backend=backend)
     assert reloaded.thresholds == tuned.thresholds
-    assert reloaded.scorer.name == tuned.scorer.name
+    assert reloaded.backend.name == tuned.backend.name
     before, after = tuned.predict(FIXED), reloaded.predict(FIXED)
     for a, b in zip(before, after, strict=True):
         assert a.to_dict() == b.to_dict()

@@ -23,7 +23,7 @@ def _offline(monkeypatch):
 def test_known_values():
     y_true = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 0]])
     y_pred = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 1], [0, 0, 0]])
-    r = scoring.score(y_true, y_pred, NAMES)
+    r = scoring.multilabel_report(y_true, y_pred, NAMES)
     # a: tp 2 fp 0 fn 0; b: tp 1 fp 0 fn 1; c: tp 0 fp 1 fn 1
     assert r["per_label"]["a"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 2}
     assert r["per_label"]["b"]["precision"] == 1.0
@@ -41,7 +41,7 @@ def test_known_values():
 
 def test_perfect_prediction():
     y = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 1]])
-    r = scoring.score(y, y.copy(), NAMES)
+    r = scoring.multilabel_report(y, y.copy(), NAMES)
     assert r["micro_f1"] == 1.0
     assert r["macro_f1"] == 1.0
     assert r["exact_match"] == 1.0
@@ -52,7 +52,7 @@ def test_empty_label_column():
     # label "c" never occurs nor is predicted: zero_division=0 gives it F1 0, and it counts in macro.
     y_true = np.array([[1, 0, 0], [0, 1, 0]])
     y_pred = np.array([[1, 0, 0], [0, 1, 0]])
-    r = scoring.score(y_true, y_pred, NAMES)
+    r = scoring.multilabel_report(y_true, y_pred, NAMES)
     assert r["per_label"]["c"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
     assert r["micro_f1"] == 1.0
     assert r["macro_f1"] == pytest.approx(2 / 3)
@@ -62,13 +62,13 @@ def test_empty_label_column():
 def test_all_zero_rows_and_bool_input():
     y_true = np.zeros((3, 3), dtype=bool)
     y_pred = np.zeros((3, 3), dtype=bool)
-    r = scoring.score(y_true, y_pred, NAMES)
+    r = scoring.multilabel_report(y_true, y_pred, NAMES)
     assert r["micro_f1"] == 0.0 and r["macro_f1"] == 0.0
     assert r["exact_match"] == 1.0
 
 
 def test_report_is_json_able_and_markdown():
-    r = scoring.score(np.array([[1, 0, 1]]), np.array([[1, 1, 0]]), NAMES)
+    r = scoring.multilabel_report(np.array([[1, 0, 1]]), np.array([[1, 1, 0]]), NAMES)
     assert json.loads(json.dumps(r)) == r
     md = scoring.to_markdown(r, "demo")
     assert md.startswith("### demo")
@@ -88,7 +88,7 @@ def test_report_is_json_able_and_markdown():
 )
 def test_bad_input(y_true, y_pred, names):
     with pytest.raises(ValueError):
-        scoring.score(y_true, y_pred, names)
+        scoring.multilabel_report(y_true, y_pred, names)
 
 
 def test_metric_loads_from_path_offline(monkeypatch):
@@ -108,12 +108,12 @@ def test_metric_loads_from_path_offline(monkeypatch):
         assert out["exact_match"] == 0.5
         assert out["micro_f1"] == pytest.approx(0.8)
         assert set(out["per_label"]) == {"x", "y"}
-    r = scoring.score(np.array([[1, 0]]), np.array([[1, 0]]), ["x", "y"])
+    r = scoring.multilabel_report(np.array([[1, 0]]), np.array([[1, 0]]), ["x", "y"])
     assert r["per_label"]["x"]["f1"] == 1.0
 
 
 def test_metric_is_cached():
-    scoring.score(np.array([[1, 0, 0]]), np.array([[1, 0, 0]]), NAMES)
+    scoring.multilabel_report(np.array([[1, 0, 0]]), np.array([[1, 0, 0]]), NAMES)
     first = scoring._metric
-    scoring.score(np.array([[0, 1, 0]]), np.array([[0, 1, 0]]), NAMES)
+    scoring.multilabel_report(np.array([[0, 1, 0]]), np.array([[0, 1, 0]]), NAMES)
     assert scoring._metric is first

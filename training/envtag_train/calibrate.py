@@ -18,7 +18,7 @@ from envtag.atomic import publish
 from envtag.settings import TaggerSettings
 
 from .annotations import Example
-from .metrics import score
+from .metrics import multilabel_report
 
 # The one threshold grid, used by training, soup and the quality benchmark.
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
@@ -57,7 +57,7 @@ def evaluate_sets(tagger, sets: dict[str, list[Example]]) -> dict[str, dict]:
     out = {}
     for name, examples in sets.items():
         y = label_matrix(examples, tagger.labels).astype(int)
-        out[name] = score(y, (tagger_scores(tagger, examples) >= cut).astype(int), tagger.labels)
+        out[name] = multilabel_report(y, (tagger_scores(tagger, examples) >= cut).astype(int), tagger.labels)
     return out
 
 

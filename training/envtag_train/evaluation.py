@@ -9,7 +9,7 @@ import numpy as np
 
 from envtag.errors import ModelError
 from envtag.tagger import Tagger
-from envtag_train.metrics import score, to_markdown
+from envtag_train.metrics import multilabel_report, to_markdown
 
 from .annotations import load_examples
 
@@ -32,7 +32,7 @@ def evaluate_model(model: str | None, data: str | Path, out_dir: str | Path | No
     labels = tagger.labels
     y = np.asarray([[int(lab in e.labels) for lab in labels] for e, _ in content])
     yhat = np.asarray([[int(lab in p.labels) for lab in labels] for _, p in content])
-    report = score(y, yhat, labels)
+    report = multilabel_report(y, yhat, labels)
     non_content = [(e, p) for e, p in zip(examples, preds, strict=True) if not e.content]
     report["data"] = str(data)
     report["model"] = tagger.source

@@ -27,7 +27,7 @@ from envtag.taxonomy import load_taxonomy
 from .annotations import Example, load_content
 from .calibrate import calibrate_and_publish, label_matrix
 from .config import TrainConfig
-from .metrics import score
+from .metrics import multilabel_report
 
 
 def sha256(path: str | Path) -> str:
@@ -166,7 +166,7 @@ def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
     def compute_metrics(eval_pred):
         logits, gold = eval_pred
         probs = 1 / (1 + np.exp(-np.asarray(logits)))
-        rep = score(np.asarray(gold).astype(int), (probs >= 0.5).astype(int), data.labels)
+        rep = multilabel_report(np.asarray(gold).astype(int), (probs >= 0.5).astype(int), data.labels)
         return {"macro_f1": rep["macro_f1"], "micro_f1": rep["micro_f1"]}
 
     args = TrainingArguments(
@@ -253,7 +253,10 @@ def degenerate(model_dir: Path, data: TrainingData) -> list[str]:
         for lab, share in zip(data.labels, given.mean(0), strict=True)
         if share > 0.9
     ]
-    model_f1, lexicon_f1 = score(y, given, data.labels)["macro_f1"], score(y, lex.astype(int), data.labels)["macro_f1"]
+    model_f1, lexicon_f1 = (
+        multilabel_report(y, given, data.labels)["macro_f1"],
+        multilabel_report(y, lex.astype(int), data.labels)["macro_f1"],
+    )
     if model_f1 < lexicon_f1:
         out.append(
             f"dev macro-F1 {model_f1:.3f} is below the keyword lexicon's {lexicon_f1:.3f}; train longer or check data"

@@ -1,12 +1,12 @@
 """Multi-label scores for envtag predictions.
 
-One entry point, :func:`score`, computed by the local Hugging Face ``evaluate``
+One entry point, :func:`multilabel_report`, computed by the local Hugging Face ``evaluate``
 metric in ``metrics/multilabel_f1/`` (loaded offline from its path, never from
 the Hub) so that training-time evaluation, the quality benchmark and ad-hoc
 checks all report the same numbers. :func:`to_markdown` renders a report.
 
 ``import evaluate`` is slow (it pulls in ``datasets``), so it happens on the
-first call to :func:`score`, not on import of this module.
+first call to :func:`multilabel_report`, not on import of this module.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _as_multi_hot(a: np.ndarray, what: str) -> np.ndarray:
     return arr.astype(np.int32)
 
 
-def score(y_true: np.ndarray, y_pred: np.ndarray, label_names: list[str]) -> dict:
+def multilabel_report(y_true: np.ndarray, y_pred: np.ndarray, label_names: list[str]) -> dict:
     """Score multi-hot predictions against multi-hot references.
 
     ``y_true`` and ``y_pred`` are ``(n, len(label_names))`` arrays of 0/1 (bool
