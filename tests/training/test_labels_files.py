@@ -49,7 +49,8 @@ def _shared_texts(shared: Path):
 def test_no_inline_text_copies_shared_text(SHARED):  # noqa: N803
     """Project-written paragraphs are the project's own: stock phrases of official
     Chinese aside, no paragraph shares more than 15% of its characters in
-    20-character runs with the corpus or the shared annotated data."""
+    20-character runs with the corpus or the shared annotated data, nor any
+    passage of 30 characters or more (11 consecutive shared 20-character runs)."""
     run = 20
     inline = [(p.name, r["id"], r["text"]) for p in FILES for r in _records(p) if "text" in r]
     assert inline
@@ -59,10 +60,12 @@ def test_no_inline_text_copies_shared_text(SHARED):  # noqa: N803
         shared.update(g for g in (text[k : k + run] for k in range(len(text) - run + 1)) if g in wanted)
     copied = []
     for name, rid, text in inline:
-        covered = set()
+        covered, streak, longest = set(), 0, 0
         for k in range(len(text) - run + 1):
-            if text[k : k + run] in shared:
+            streak = streak + 1 if text[k : k + run] in shared else 0
+            longest = max(longest, streak)
+            if streak:
                 covered.update(range(k, k + run))
-        if len(covered) > 0.15 * len(text):
-            copied.append((name, rid, round(len(covered) / len(text), 2)))
+        if len(covered) > 0.15 * len(text) or longest + run - 1 >= 30:
+            copied.append((name, rid, round(len(covered) / len(text), 2), longest + run - 1))
     assert copied == []
