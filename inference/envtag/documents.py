@@ -167,7 +167,7 @@ def join_lines(lines: list[tuple[str, int | None]]) -> list[tuple[str, int | Non
     for text, number in lines:
         if not buffer:
             page = number
-        buffer = _glue(buffer, text)
+        buffer = glue(buffer, text)
         if _LINE_END.search(text) or len(text) < 0.7 * full:
             out.append((buffer, page))
             buffer = ""
@@ -176,7 +176,7 @@ def join_lines(lines: list[tuple[str, int | None]]) -> list[tuple[str, int | Non
     return out
 
 
-def _glue(left: str, right: str) -> str:
+def glue(left: str, right: str) -> str:
     """Join two wrapped lines: no space between Chinese, one between Latin words."""
     if left and left[-1].isascii() and left[-1].isalnum() and right[:1].isascii() and right[:1].isalnum():
         return f"{left} {right}"

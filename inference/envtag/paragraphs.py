@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator
+from functools import reduce
 
-from .documents import join_lines
+from .documents import glue, join_lines
 
 MODES = ("auto", "lines", "blank")
 _SENTENCE_END = re.compile(r"[。！？!?；;：:…」』”\"）)】]\s*$")
@@ -33,7 +34,7 @@ def text_paragraphs(lines: Iterable[str], mode: str = "auto") -> Iterator[str]:
         return
     for block in _blocks(lines):
         if mode == "blank":
-            yield "".join(_strip_join(block))
+            yield reduce(glue, (line.strip() for line in block), "")
         else:  # wrapped: join lines that break mid-sentence
             yield from (text for text, _ in join_lines([(line.strip(), None) for line in block]))
 
@@ -48,15 +49,6 @@ def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
             block = []
     if block:
         yield block
-
-
-def _strip_join(block: list[str]) -> list[str]:
-    from .documents import _glue
-
-    out = ""
-    for line in block:
-        out = _glue(out, line.strip())
-    return [out]
 
 
 def _guess(head: list[str]) -> str:
