@@ -81,12 +81,20 @@ def calibrate_and_publish(
 
         export_onnx(stage)
     tagger = Tagger.from_pretrained(stage)
+    labels = tagger.labels
+    # Every set is scored once; thresholds change the labels, not the scores.
+    scores = {name: tagger_scores(tagger, ex) for name, ex in {**dev_sets, **report_sets}.items()}
     dev = [e for examples in dev_sets.values() for e in examples]
+    dev_scores = np.concatenate([scores[name] for name in dev_sets])
     if tune:
-        tuned = tune_thresholds(label_matrix(dev, tagger.labels), tagger_scores(tagger, dev), tagger.labels)
-        tagger = tagger.with_thresholds(tuned)
+        tagger = tagger.with_thresholds(tune_thresholds(label_matrix(dev, labels), dev_scores, labels))
+    cut = np.asarray([tagger.thresholds[lab] for lab in labels])
+
+    def report(examples, probs):
+        return multilabel_report(label_matrix(examples, labels).astype(int), (probs >= cut).astype(int), labels)
+
     named = {**dev_sets, **report_sets} if len(dev_sets) > 1 else report_sets
-    metrics = {**evaluate_sets(tagger, {"dev": dev}), **evaluate_sets(tagger, named)}
+    metrics = {"dev": report(dev, dev_scores), **{name: report(ex, scores[name]) for name, ex in named.items()}}
     settings = tagger.settings
     settings.extra = {**settings.extra, **extra}
     settings.save(stage)
