@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: flags read "--resume / --no-resume", with no "<bool>" column
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -36,6 +36,12 @@ UNSUPPORTED = {
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 # Sentence-final (or clause-final) marks that end a paragraph line in PDFs.
 _LINE_END = re.compile(r"[。！？!?；;：:…」』”\"）)】]\s*$")
+# What a browser's "print to PDF" puts at the page edges: a date-time stamp
+# (then the page title) on top, the address and "page/pages" at the bottom.
+_PRINT_FURNITURE = re.compile(
+    r"^(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?(?:\s|$)"
+    r"|(?:https?|file)://\S+(?:\s+\d+\s*/\s*\d+)?\s*$)"
+)
 _PAGE_NUMBER = re.compile(r"^[\s\-—–·•]*(?:第\s*)?[0-9０-９ivxlcIVXLC]{1,5}\s*(?:页|/\s*\d+)?[\s\-—–·•]*$")
 
 
@@ -132,7 +138,10 @@ def pdf_paragraphs(path: Path) -> list[tuple[str, int | None]]:
         page_lines = [line.strip() for line in page_lines if line.strip()]
         for k, line in enumerate(page_lines):
             at_edge = k < 2 or k >= len(page_lines) - 2
+            outermost = k == 0 or k == len(page_lines) - 1
             if _PAGE_NUMBER.match(line) or (at_edge and _shape(line) in running):
+                continue
+            if outermost and _PRINT_FURNITURE.match(line):
                 continue
             lines.append((line, number))
     return join_lines(lines)

@@ -3,7 +3,8 @@
     .venv/bin/python labels/sampling/sample_corpus.py --out runs/sampling
 
 Writes ``pool_dev.jsonl`` (460 paragraphs), ``pool_train.jsonl`` (5,200) and
-``pool_train5.jsonl`` (900 more, non-research registers, cue-bearing) with
+``pool_train5.jsonl`` (900 more, non-research registers, cue-bearing),
+``pool_train6.jsonl`` (up to 2,000 more of the registers the dev set showed thin) with
 ``{key, corpus, doc, para, kind, title, text, sha1, strata}``; the text is for
 annotators and stays outside the repository (only the stand-off fields are
 committed). Deterministic: fixed seeds, files read in order.
@@ -154,6 +155,64 @@ def pick_more(docs, dev: list[dict], train: list[dict], lexicon: LexiconTagger) 
     return out
 
 
+ROUND3 = {("registers", "other"): 450, ("policy", "law"): 400, ("policy", "other"): 300,
+          ("registers", "research"): 250, ("registers", "judgment"): 200, ("registers", "bureau"): 200,
+          ("policy", "news"): 200}  # fmt: skip
+
+
+def used_documents_except_train() -> tuple[set[str], set[str]]:
+    """Documents of silver_dev and seeds_gold, and the texts of silver_train:
+    round 3 may read other paragraphs of silver_train's documents (laws are
+    mostly there) but never a dev or report document or a silver text."""
+    docs, texts = set(), set()
+    for name in ("silver_train", "silver_dev", "seeds_gold"):
+        for line in (SHARED / "data" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            if name == "silver_train":
+                texts.add(clean(r["text"]))
+            elif r.get("doc"):
+                docs.add(r["doc"].removesuffix(".txt"))
+    return docs, texts
+
+
+def pick_round3(dev: list[dict], taken: list[dict], lexicon: LexiconTagger) -> list[dict]:
+    """The sixth batch (second session): up to 2,000 paragraphs of the
+    registers the dev set showed thin — complaints and replies, laws, bureau
+    texts, court judgments, research, news — from documents outside the dev
+    set (silver_train's documents allowed, its texts not), at most 6 per
+    document counting earlier batches, 3 in 5 cue-less paragraphs dropped."""
+    rnd = random.Random(2612063)
+    dev_docs, silver_texts = used_documents_except_train()
+    dev_docs |= {p["doc"] for p in dev}
+    done = {(p["doc"], p["para"]) for p in taken}
+    per = collections.Counter(p["doc"] for p in taken)
+    pools = collections.defaultdict(list)
+    for c, d, k, t, ps in documents(dev_docs):  # in file order
+        if c == "news" and k == "news":
+            continue
+        for i, x in ps:
+            if (c, k) not in ROUND3 or (d, i) in done or x in silver_texts:
+                continue
+            st = strata(x, lexicon)
+            if "nolex" in st and rnd.random() < 0.6:
+                continue
+            pools[(c, k)].append(dict(doc=d, corpus=c, kind=k, title=t, para=i, text=x, strata=st))
+    seen, out = {p["text"] for p in taken}, []
+    for key, quota in ROUND3.items():
+        pool, got = pools[key], 0
+        rnd.shuffle(pool)
+        for p in pool:
+            if got >= quota:
+                break
+            if per[p["doc"]] < 6 and p["text"] not in seen:
+                per[p["doc"]] += 1
+                seen.add(p["text"])
+                out.append(p)
+                got += 1
+    rnd.shuffle(out)
+    return out
+
+
 def write(rows: list[dict], path: Path, prefix: str, width: int) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for i, p in enumerate(rows):
@@ -183,6 +242,7 @@ def main() -> None:
     write(dev, args.out / "pool_dev.jsonl", "d", 4)
     write(train, args.out / "pool_train.jsonl", "t", 5)
     write(more, args.out / "pool_train5.jsonl", "u", 4)
+    write(pick_round3(dev, train + more, lexicon), args.out / "pool_train6.jsonl", "v", 4)
 
 
 if __name__ == "__main__":

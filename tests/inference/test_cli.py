@@ -178,6 +178,12 @@ def test_version_and_short_help():
     assert res.exit_code == 0 and "--paragraphs" in res.stdout
 
 
+def test_help_shows_flags_as_on_off_pairs_without_a_bool_value():
+    res = runner.invoke(app, ["tag", "--help"], env={"COLUMNS": "120"})
+    assert "--evidence / --no-evidence" in res.stdout
+    assert "<bool>" not in res.stdout and "--output <path>" in res.stdout
+
+
 def test_an_unwritable_output_is_one_line_and_exit_2(tmp_path, tiny_model):
     src = tmp_path / "in.txt"
     src.write_text("加强大气污染防治\n", encoding="utf-8")

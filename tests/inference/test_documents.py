@@ -152,3 +152,38 @@ def test_a_folder_run_says_what_it_left_out(tmp_path, tiny_model):
 )
 def test_join_lines(lines, expected):
     assert [text for text, _ in join_lines(lines)] == expected
+
+
+def test_one_article_as_page_word_and_pdf_is_tagged_alike_and_the_csv_is_excel_safe(tmp_path, tiny_model):
+    """The issue's acceptance run: a GBK web page, a .docx and a text-layer .pdf
+    of one article plus a legacy .doc in one folder, tagged to CSV in one run."""
+    import csv
+
+    import docx
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _gov_page(folder / "news.html")
+    document = docx.Document()
+    document.add_heading(ARTICLE[0], level=1)
+    for para in ARTICLE[1:]:
+        document.add_paragraph(para)
+    document.save(folder / "news.docx")
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE[1:])
+    _print_pdf(f"<html><head><meta charset='utf-8'></head><body><h1>{ARTICLE[0]}</h1>{body}</body></html>",
+               folder / "news.pdf")  # fmt: skip
+    (folder / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 legacy word")
+    (folder / "notes.txt").write_text('=HYPERLINK("http://x") 加强大气污染防治\n', encoding="utf-8")
+    out = tmp_path / "tagged.csv"
+    res = runner.invoke(app, ["tag", str(folder), "-o", str(out), "-m", str(tiny_model)])
+    assert res.exit_code == 0, res.output
+    assert "left out files of types envtag does not read: 1 .doc" in res.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    by_doc: dict[str, list[tuple[str, str]]] = {}
+    for row in rows:
+        by_doc.setdefault(Path(row["source"]).name, []).append((clean(row["text"]), row["labels"]))
+    assert by_doc["news.html"] == by_doc["news.docx"] == by_doc["news.pdf"]
+    assert [text for text, _ in by_doc["news.html"]] == ARTICLE
+    assert by_doc["notes.txt"][0][0].startswith("'=HYPERLINK")  # neutralised: Excel shows it, never runs it

@@ -11,21 +11,48 @@ from typer.testing import CliRunner
 
 from envtag.cli import app
 from envtag_train.config import TrainConfig, load_config
+from envtag_train.distill import DistillConfig
 from envtag_train.pretrain import PretrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
 
 
+def _config_class(path: Path):
+    return {"pretrain": PretrainConfig, "distill": DistillConfig}.get(path.stem.split("-")[0], TrainConfig)
+
+
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
-def test_config_is_valid(path, monkeypatch):
-    monkeypatch.chdir(REPO)  # configs use paths relative to the repository root
-    cls = PretrainConfig if path.name.startswith("pretrain") else TrainConfig
+def test_config_is_valid_from_any_working_directory(path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # paths in a config file are relative to its folder
+    cls = _config_class(path)
     cfg = load_config(path, cls=cls)
     if cls is TrainConfig:
         cfg.validate()
-    else:
+        assert Path(cfg.output_dir).resolve().parent.parent == REPO
+    elif cls is PretrainConfig:
         assert all(Path(p).exists() for p in [*cfg.corpus, *cfg.extra_texts, *cfg.weak_annotated])
+    else:  # the teachers are trained models (runs/), made by the recipe, not committed
+        assert all(Path(p).exists() for p in [cfg.encoder, *cfg.corpus, *cfg.exclude_files])
+
+
+def test_config_paths_follow_the_file_but_set_paths_follow_the_working_directory(tmp_path, monkeypatch):
+    study = tmp_path / "study"
+    (study / "data").mkdir(parents=True)
+    (study / "data" / "a.jsonl").write_text('{"text": "加强大气污染防治", "labels": ["air"]}\n', encoding="utf-8")
+    (study / "run.yaml").write_text(
+        "train_files: [data/a.jsonl]\ndev_file: data/a.jsonl\nbase_model: bert-base-chinese\noutput_dir: out\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config(study / "run.yaml", ["report_files=[data/a.jsonl]"])
+    assert cfg.train_files == [str(Path("study/data/a.jsonl"))] and cfg.output_dir == str(Path("study/out"))
+    assert cfg.base_model == "bert-base-chinese"  # a hub id stays one
+    assert cfg.report_files == ["data/a.jsonl"]  # --set: relative to where the command runs
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert Path(load_config(study / "run.yaml").dev_file).resolve() == (study / "data" / "a.jsonl").resolve()
 
 
 def test_tiny_config_trains_and_evaluates(tmp_path, monkeypatch):

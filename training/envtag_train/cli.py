@@ -17,8 +17,8 @@ import typer
 from envtag.cli_errors import fail, run_guarded
 
 # Commands collected here and added to the envtag app by `register`.
-app = typer.Typer()
-labels_app = typer.Typer(help="Annotation files and the taxonomy.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None)
+labels_app = typer.Typer(help="Annotation files and the taxonomy.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @contextmanager
@@ -124,6 +124,27 @@ def pretrain(
             log(f"prepared {prepare(cfg, weak_labeler=labeler)}")
         if not prepare_only:
             log(f"encoder saved to {run(cfg, resume=resume, log=log)}")
+
+    run_guarded(go, debug)
+
+
+@app.command()
+def distill(
+    config: Annotated[Path, typer.Option("--config", "-c", help="YAML distillation config.")],
+    overrides: SetOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Teach an encoder the soft labels of fine-tuned teachers on corpus paragraphs (fine-tune a student from it)."""
+
+    def go():
+        from .config import load_config
+        from .distill import DistillConfig
+        from .distill import distill as run
+
+        with config_hints():
+            cfg = load_config(config, overrides, cls=DistillConfig)
+        log = lambda m: typer.echo(m, err=True)  # noqa: E731
+        log(f"encoder saved to {run(cfg, log=log)}")
 
     run_guarded(go, debug)
 

@@ -1,9 +1,16 @@
 """Training configuration: a plain dataclass read from YAML, with
-``--set key=value`` overrides from the command line (values parsed as YAML)."""
+``--set key=value`` overrides from the command line (values parsed as YAML).
+
+Relative paths written in a config file are relative to the file's folder,
+so ``envtag train -c ~/study/configs/run.yaml`` works from any working
+directory; paths given with ``--set`` are relative to the working directory,
+as on any command line. Path fields say so in their metadata
+(:func:`path_field`)."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,18 +20,28 @@ import yaml
 from envtag.errors import ConfigError
 
 
+def path_field(default=dataclasses.MISSING, *, list_of: bool = False, hub: bool = False):
+    """A config field holding a path (or a list of paths): resolved against
+    the config file's folder. ``hub``: the value may also be a hub id, so it is
+    resolved only when that folder has it."""
+    kind = "hub" if hub else "path"
+    if list_of:
+        return field(default_factory=list, metadata={"path": kind})
+    return field(default=default, metadata={"path": kind})
+
+
 @dataclass
 class TrainConfig:
-    train_files: list[str] = field(default_factory=list)
-    dev_file: str = ""
+    train_files: list[str] = path_field(list_of=True)
+    dev_file: str = path_field("")
     # More dev sets (e.g. labels/dev_corpus.jsonl): model selection and
     # thresholds use dev_file and these together; each is also scored alone.
-    extra_dev_files: list[str] = field(default_factory=list)
-    output_dir: str = "runs/model"
+    extra_dev_files: list[str] = path_field(list_of=True)
+    output_dir: str = path_field("runs/model")
     # Encoder to start from: a local directory or a hub id. Empty = random
     # init from `model_config` with a character vocabulary built from the
     # training texts (tests, and the "no pretraining" baseline).
-    base_model: str = ""
+    base_model: str = path_field("", hub=True)
     model_config: dict[str, Any] = field(default_factory=dict)
     seed: int = 42
     max_length: int = 256
@@ -44,7 +61,7 @@ class TrainConfig:
     # thresholds are then tuned on its scores.
     export_onnx: bool = True
     # Extra evaluation sets reported in the model card (not used for selection).
-    report_files: list[str] = field(default_factory=list)
+    report_files: list[str] = path_field(list_of=True)
 
     @property
     def dev_files(self) -> list[str]:
@@ -113,6 +130,7 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None, cls
             raise ConfigError(f"config file {p} is not valid YAML: {str(exc).splitlines()[0]}") from exc
         if not isinstance(raw, dict):
             raise ConfigError(f"config file {p} must be a mapping of keys to values")
+        raw = resolve_paths(cls, raw, p.parent)
     for item in overrides or []:
         key, value = parse_override(item)
         raw[key] = value
@@ -124,6 +142,35 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None, cls
         return cls(**raw)
     except TypeError as exc:
         raise ConfigError(f"invalid config: {exc}") from exc
+
+
+def resolve_paths(cls, raw: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """``raw`` with the relative paths of ``cls``'s path fields taken from ``folder``.
+
+    Resolved paths are written relative to the working directory when they
+    lie below it (so a model trained from the repository root records
+    ``labels/written.jsonl``, not an absolute path of one machine)."""
+    out = dict(raw)
+    for f in dataclasses.fields(cls):
+        kind = f.metadata.get("path")
+        if kind and f.name in out:
+            value = out[f.name]
+            out[f.name] = (
+                [_resolve(v, folder, kind) for v in value] if isinstance(value, list) else _resolve(value, folder, kind)
+            )
+    return out
+
+
+def _resolve(value: Any, folder: Path, kind: str) -> Any:
+    if not isinstance(value, str) or not value or os.path.isabs(value):
+        return value
+    candidate = Path(os.path.normpath(folder.absolute() / value))
+    if kind == "hub" and not candidate.exists():
+        return value  # a hub id such as bert-base-chinese
+    try:
+        return str(candidate.relative_to(Path.cwd()))
+    except ValueError:
+        return str(candidate)
 
 
 def coerce_fields(cfg) -> None:

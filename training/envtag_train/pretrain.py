@@ -26,17 +26,19 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .config import path_field
+
 
 @dataclass
 class PretrainConfig:
-    corpus: list[str] = field(default_factory=list)
-    extra_texts: list[str] = field(default_factory=list)
-    output_dir: str = "runs/pretrain"
+    corpus: list[str] = path_field(list_of=True)
+    extra_texts: list[str] = path_field(list_of=True)
+    output_dir: str = path_field("runs/pretrain")
     seed: int = 42
     vocab_min_count: int = 5
     vocab_max_size: int = 6000
@@ -60,7 +62,7 @@ class PretrainConfig:
     weak_learning_rate: float = 2e-4
     weak_batch_size: int = 64
     weak_time_budget_minutes: float = 0.0
-    weak_annotated: list[str] = field(default_factory=list)  # teacher data for weak labels
+    weak_annotated: list[str] = path_field(list_of=True)  # teacher data for weak labels
 
     def __post_init__(self) -> None:
         from .config import coerce_fields
