@@ -147,9 +147,9 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None, cls
 def resolve_paths(cls, raw: dict[str, Any], folder: Path) -> dict[str, Any]:
     """``raw`` with the relative paths of ``cls``'s path fields taken from ``folder``.
 
-    Resolved paths are written relative to the working directory when they
-    lie below it (so a model trained from the repository root records
-    ``labels/written.jsonl``, not an absolute path of one machine)."""
+    Resolved paths are written relative to the working directory (so a model
+    trained from the repository root records ``labels/written.jsonl`` and
+    ``../shared/data/silver_train.jsonl``, not absolute paths of one machine)."""
     out = dict(raw)
     for f in dataclasses.fields(cls):
         kind = f.metadata.get("path")
@@ -168,8 +168,8 @@ def _resolve(value: Any, folder: Path, kind: str) -> Any:
     if kind == "hub" and not candidate.exists():
         return value  # a hub id such as bert-base-chinese
     try:
-        return str(candidate.relative_to(Path.cwd()))
-    except ValueError:
+        return os.path.relpath(candidate)
+    except ValueError:  # another drive (Windows): no relative path exists
         return str(candidate)
 
 
