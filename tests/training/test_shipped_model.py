@@ -20,10 +20,10 @@ REPO = Path(__file__).resolve().parents[2]
 FLOORS = {
     "challenge/case_narratives": ("exact_match", 0.85),
     "challenge/characters_not_meaning": ("exact_match", 0.85),
-    "challenge/context_media": ("exact_match", 0.75),
+    "challenge/context_media": ("exact_match", 0.80),
     "challenge/implicit_enforcement": ("exact_match", 0.85),
     "challenge/implicit_supervision": ("exact_match", 0.85),
-    "dev_corpus": ("macro_f1", 0.74),
+    "dev_corpus": ("macro_f1", 0.77),
 }
 
 
