@@ -155,14 +155,14 @@ def pick_more(docs, dev: list[dict], train: list[dict], lexicon: LexiconTagger) 
     return out
 
 
-ROUND3 = {("registers", "other"): 450, ("policy", "law"): 400, ("policy", "other"): 300,
+ROUND2 = {("registers", "other"): 450, ("policy", "law"): 400, ("policy", "other"): 300,
           ("registers", "research"): 250, ("registers", "judgment"): 200, ("registers", "bureau"): 200,
           ("policy", "news"): 200}  # fmt: skip
 
 
 def used_documents_except_train() -> tuple[set[str], set[str]]:
     """Documents of silver_dev and seeds_gold, and the texts of silver_train:
-    round 3 may read other paragraphs of silver_train's documents (laws are
+    round 2 may read other paragraphs of silver_train's documents (laws are
     mostly there) but never a dev or report document or a silver text."""
     docs, texts = set(), set()
     for name in ("silver_train", "silver_dev", "seeds_gold"):
@@ -175,8 +175,8 @@ def used_documents_except_train() -> tuple[set[str], set[str]]:
     return docs, texts
 
 
-def pick_round3(dev: list[dict], taken: list[dict], lexicon: LexiconTagger) -> list[dict]:
-    """The sixth batch (second session): up to 2,000 paragraphs of the
+def pick_round2(dev: list[dict], taken: list[dict], lexicon: LexiconTagger) -> list[dict]:
+    """Round 2, the sixth batch: up to 2,000 paragraphs of the
     registers the dev set showed thin — complaints and replies, laws, bureau
     texts, court judgments, research, news — from documents outside the dev
     set (silver_train's documents allowed, its texts not), at most 6 per
@@ -191,14 +191,14 @@ def pick_round3(dev: list[dict], taken: list[dict], lexicon: LexiconTagger) -> l
         if c == "news" and k == "news":
             continue
         for i, x in ps:
-            if (c, k) not in ROUND3 or (d, i) in done or x in silver_texts:
+            if (c, k) not in ROUND2 or (d, i) in done or x in silver_texts:
                 continue
             st = strata(x, lexicon)
             if "nolex" in st and rnd.random() < 0.6:
                 continue
             pools[(c, k)].append(dict(doc=d, corpus=c, kind=k, title=t, para=i, text=x, strata=st))
     seen, out = {p["text"] for p in taken}, []
-    for key, quota in ROUND3.items():
+    for key, quota in ROUND2.items():
         pool, got = pools[key], 0
         rnd.shuffle(pool)
         for p in pool:
@@ -242,7 +242,7 @@ def main() -> None:
     write(dev, args.out / "pool_dev.jsonl", "d", 4)
     write(train, args.out / "pool_train.jsonl", "t", 5)
     write(more, args.out / "pool_train5.jsonl", "u", 4)
-    write(pick_round3(dev, train + more, lexicon), args.out / "pool_train6.jsonl", "v", 4)
+    write(pick_round2(dev, train + more, lexicon), args.out / "pool_train6.jsonl", "v", 4)
 
 
 if __name__ == "__main__":
