@@ -80,7 +80,8 @@ def _load_base(cfg: TrainConfig, labels: list[str], train_texts: list[str]):
             if not local and isinstance(exc, OSError):
                 raise ModelError(
                     f"base_model '{cfg.base_model}' is not a local directory and the Hugging Face Hub "
-                    "could not be reached (offline?); point base_model at a local encoder directory"
+                    "could not be reached (offline?); point base_model at a local encoder directory "
+                    "(models/encoder is committed; runs/encoder-distilled is made by `envtag distill`)"
                 ) from exc
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ModelError(
