@@ -100,7 +100,8 @@ def tagger_system(name: str, model_dir: str) -> System:
     from envtag.tagger import Tagger
 
     tagger = Tagger.from_pretrained(model_dir)
-    return System(name, lambda ex: tagger_scores(tagger, ex), np.asarray([tagger.thresholds[x] for x in tagger.labels]))
+    cut = np.asarray([tagger.thresholds[x] for x in tagger.labels])
+    return System(name, lambda ex: tagger_scores(tagger, [e.text for e in ex]), cut)
 
 
 def ensemble_system(name: str, dirs: list[str], labels: list[str], dev: list[Example]) -> System:
@@ -109,7 +110,7 @@ def ensemble_system(name: str, dirs: list[str], labels: list[str], dev: list[Exa
     taggers = [Tagger.from_pretrained(d) for d in dirs]
 
     def probs(examples):
-        return np.mean([tagger_scores(t, examples) for t in taggers], axis=0)
+        return np.mean([tagger_scores(t, [e.text for e in examples]) for t in taggers], axis=0)
 
     tuned = tune_thresholds(label_matrix(dev, labels), probs(dev), labels)
     return System(name, probs, np.asarray([tuned[lab] for lab in labels]))

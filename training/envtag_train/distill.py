@@ -100,14 +100,15 @@ def teacher_targets(teachers: list[str], paragraphs: list[str], log=print) -> np
     """Threshold-centred probabilities averaged over the teachers (paragraphs × labels)."""
     from envtag.tagger import Tagger
 
+    from .calibrate import tagger_scores
+
     total, labels = None, None
     for n, location in enumerate(teachers, 1):
         tagger = Tagger.from_pretrained(location)
         if labels is not None and tagger.labels != labels:
             raise ConfigError(f"teacher {location} has labels {tagger.labels}, the first has {labels}", "teachers")
         labels = tagger.labels
-        preds = tagger.predict(paragraphs, evidence=False)
-        p = np.asarray([[x.scores.get(lab, 0.0) for lab in labels] for x in preds], dtype=np.float64)
+        p = tagger_scores(tagger, paragraphs).astype(np.float64)
         t = np.asarray([tagger.thresholds[lab] for lab in labels], dtype=np.float64)
         centred = 1.0 / (1.0 + np.exp(-(_logit(p) - _logit(t))))
         total = centred if total is None else total + centred
