@@ -63,11 +63,11 @@ def used_documents() -> set[str]:
     return used
 
 
-def paragraphs(text: str) -> list[tuple[int, str]]:
+def paragraphs(text: str, max_chars: int = 600) -> list[tuple[int, str]]:
     out = []
     for i, line in enumerate(text.split("\n")):
         c = clean(line)
-        if c and skip_reason(c) is None and 15 <= len(c) <= 600:
+        if c and skip_reason(c) is None and 15 <= len(c) <= max_chars:
             out.append((i, c))
     return out
 
@@ -77,18 +77,18 @@ def _lines(path: Path):
         yield from fh
 
 
-def documents(used: set[str]) -> list[tuple]:
+def documents(used: set[str], max_chars: int = 600) -> list[tuple]:
     docs = []
     for corpus in ("policy", "registers"):
         for line in _lines(SHARED / "corpus" / f"{corpus}_corpus.jsonl"):
             r = json.loads(line)
-            if r["id"] not in used and (ps := paragraphs(r["text"])):
+            if r["id"] not in used and (ps := paragraphs(r["text"], max_chars)):
                 docs.append((corpus, r["id"], r["kind"], r["text"].split("\n")[0][:60], ps))
     for n, line in enumerate(_lines(SHARED / "corpus" / "news_corpus.jsonl"), 1):
         if n % 7:
             continue
         r = json.loads(line)
-        if r["id"] not in used and ENV_TERMS.search(r["text"]) and (ps := paragraphs(r["text"])):
+        if r["id"] not in used and ENV_TERMS.search(r["text"]) and (ps := paragraphs(r["text"], max_chars)):
             docs.append(("news", r["id"], r["kind"], r["text"].split("\n")[0][:60], ps))
     return docs
 

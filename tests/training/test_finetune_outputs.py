@@ -4,6 +4,7 @@ saved model reproduces, a model card."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from model_fixture import tiny_config
 
@@ -11,7 +12,7 @@ from envtag.cleaning import CLEANING_VERSION
 from envtag.tagger import Tagger
 from envtag_train.annotations import load_content
 from envtag_train.calibrate import evaluate_sets
-from envtag_train.finetune import sha256, train
+from envtag_train.finetune import load_data, sha256, train
 
 
 def test_train_saves_settings_metrics_and_card(tmp_path, SHARED):  # noqa: N803
@@ -25,3 +26,18 @@ def test_train_saves_settings_metrics_and_card(tmp_path, SHARED):  # noqa: N803
     again = evaluate_sets(Tagger.from_pretrained(out), {"dev": load_content(cfg.dev_file)})["dev"]
     assert metrics["dev"]["macro_f1"] == again["macro_f1"] and metrics["dev"]["n"] == again["n"]
     assert (out / "README.md").read_text(encoding="utf-8").startswith("# envtag model")
+
+
+def test_training_leaves_out_paragraphs_an_evaluation_set_contains(tmp_path, SHARED):  # noqa: N803
+    """A line that recurs across documents (a complaint heading) must not be
+    trained on when a dev or report set scores it."""
+    (tmp_path / "data").mkdir()
+    cfg = tiny_config(tmp_path / "data", SHARED)
+    train_path = Path(cfg.train_files[0])
+    dev_text = json.loads(Path(cfg.dev_file).read_text(encoding="utf-8").splitlines()[0])["text"]
+    before = load_data(cfg)
+    with open(train_path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"id": "repeat", "text": "  " + dev_text, "labels": []}, ensure_ascii=False) + "\n")
+    after = load_data(cfg)
+    assert len(after.train) == len(before.train)
+    assert after.held_out == before.held_out + 1
