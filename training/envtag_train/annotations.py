@@ -27,6 +27,7 @@ from envtag.taxonomy import Taxonomy, load_taxonomy
 KNOWN_KEYS = {
     "id", "text", "labels", "content", "doc", "corpus", "para", "sha1",
     "rules", "register", "focus", "set", "noise", "annotations", "source_batch", "kind",
+    "reviewed",  # why a label set was changed after annotation (a consistency review)
 }  # fmt: skip
 STANDOFF_KEYS = ("corpus", "doc", "para", "sha1")
 
