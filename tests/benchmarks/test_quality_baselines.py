@@ -48,3 +48,16 @@ def test_every_evaluation_set_loads_with_content_rows(bench):
     sets = bench.evaluation_sets()
     assert {"silver_dev", "dev_corpus", "seeds_gold"} <= set(sets)
     assert all(len(examples) > 0 for examples in sets.values())
+
+
+def test_dev_corpus_is_also_reported_by_register(bench):
+    registers = bench.dev_corpus_registers()
+    dev = bench.evaluation_sets()["dev_corpus"]
+    assert all(e.id in registers for e in dev)
+    assert {"registers/other", "registers/judgment", "policy/law"} <= set(registers.values())
+    labels = bench.load_taxonomy().ids
+    report = bench.run_system(bench.lexicon_system(labels), {"dev_corpus": dev}, labels, registers)["dev_corpus"]
+    by_register = report["exact_by_register"]
+    sizes = {g: sum(registers[e.id] == g for e in dev) for g in by_register}
+    overall = sum(by_register[g] * n for g, n in sizes.items()) / len(dev)
+    assert overall == pytest.approx(report["exact_match"])
