@@ -199,18 +199,26 @@ def pick_round2(dev: list[dict], taken: list[dict], lexicon: LexiconTagger) -> l
             pools[(c, k)].append(dict(doc=d, corpus=c, kind=k, title=t, para=i, text=x, strata=st))
     seen, out = {p["text"] for p in taken}, []
     for key, quota in ROUND2.items():
-        pool, got = pools[key], 0
-        rnd.shuffle(pool)
-        for p in pool:
-            if got >= quota:
-                break
-            if per[p["doc"]] < 6 and p["text"] not in seen:
-                per[p["doc"]] += 1
-                seen.add(p["text"])
-                out.append(p)
-                got += 1
+        rnd.shuffle(pools[key])
+        take(pools[key], quota, [(per, 6)], seen, out)
     rnd.shuffle(out)
     return out
+
+
+def take(pool: list[dict], quota: int, caps: list[tuple[collections.Counter, int]], seen: set, out: list) -> None:
+    """Append to ``out`` the first ``quota`` paragraphs of ``pool`` whose text is
+    unseen and whose document is under every per-document cap (a counter and
+    its limit), counting them in each counter."""
+    got = 0
+    for p in pool:
+        if got >= quota:
+            break
+        if p["text"] not in seen and all(per[p["doc"]] < cap for per, cap in caps):
+            for per, _ in caps:
+                per[p["doc"]] += 1
+            seen.add(p["text"])
+            out.append(p)
+            got += 1
 
 
 def write(rows: list[dict], path: Path, prefix: str, width: int) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sample_corpus import documents, strata, used_documents_except_train, write
+from sample_corpus import documents, strata, take, used_documents_except_train, write
 
 from envtag.tagger import Tagger
 from envtag_train.lexicon import LexiconTagger
@@ -112,16 +112,7 @@ def pick(draw: Draw, tagger: Tagger, done: set, eval_docs: set, silver_texts: se
         pool = pools[key]
         for p, m in zip(pool, margins(tagger, [p["text"] for p in pool]), strict=True):
             p["margin"] = round(float(m), 3)
-        got = 0
-        for p in sorted(pool, key=lambda p: p["margin"]):
-            if got >= quota:
-                break
-            if this_draw[p["doc"]] < 2 and per[p["doc"]] < 8 and p["text"] not in seen:
-                this_draw[p["doc"]] += 1
-                per[p["doc"]] += 1
-                seen.add(p["text"])
-                out.append(p)
-                got += 1
+        take(sorted(pool, key=lambda p: p["margin"]), quota, [(this_draw, 2), (per, 8)], seen, out)
     rnd.shuffle(out)
     return out
 
