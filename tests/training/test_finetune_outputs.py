@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from model_fixture import tiny_config
 
 from envtag.cleaning import CLEANING_VERSION
+from envtag.errors import ConfigError
 from envtag.tagger import Tagger
 from envtag_train.annotations import load_content
 from envtag_train.calibrate import evaluate_sets
@@ -41,3 +43,11 @@ def test_training_leaves_out_paragraphs_an_evaluation_set_contains(tmp_path, SHA
     after = load_data(cfg)
     assert len(after.train) == len(before.train)
     assert after.held_out == before.held_out + 1
+
+
+def test_training_only_on_evaluation_text_is_refused_with_the_reason(tmp_path, SHARED):  # noqa: N803
+    (tmp_path / "data").mkdir()
+    cfg = tiny_config(tmp_path / "data", SHARED)
+    cfg.train_files = [cfg.dev_file]
+    with pytest.raises(ConfigError, match="also in a dev or report set"):
+        load_data(cfg)

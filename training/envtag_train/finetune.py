@@ -148,6 +148,8 @@ def load_data(cfg: TrainConfig) -> TrainingData:
         report_sets=report_sets,
         held_out=len(train) - len(kept),
     )
+    if not data.train and data.held_out:
+        raise ConfigError("every training paragraph is also in a dev or report set; train on other files")
     if not data.train or not data.dev:
         raise ConfigError("training or dev data has no content paragraphs")
     return data
