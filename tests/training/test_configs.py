@@ -72,3 +72,17 @@ def test_tiny_config_trains_and_evaluates(tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     report = json.loads((tmp_path / "seeds_gold.json").read_text())
     assert report["n"] == 48 and report["non_content"] == {"total": 10, "skipped": 10}
+
+
+def test_a_model_the_recipe_has_not_made_yet_is_still_a_path(tmp_path, monkeypatch):
+    """``../runs/x`` cannot be a hub id: it resolves against the config's folder
+    even before the run that makes it, so the error names the right place."""
+    study = tmp_path / "study"
+    (study / "data").mkdir(parents=True)
+    (study / "data" / "a.jsonl").write_text('{"text": "加强大气污染防治", "labels": ["air"]}\n', encoding="utf-8")
+    (study / "run.yaml").write_text(
+        "train_files: [data/a.jsonl]\ndev_file: data/a.jsonl\nbase_model: ../runs/encoder\noutput_dir: out\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(study / "data")
+    assert Path(load_config(study / "run.yaml").base_model).resolve() == tmp_path / "runs" / "encoder"

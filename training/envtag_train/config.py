@@ -165,12 +165,18 @@ def _resolve(value: Any, folder: Path, kind: str) -> Any:
     if not isinstance(value, str) or not value or os.path.isabs(value):
         return value
     candidate = Path(os.path.normpath(folder.absolute() / value))
-    if kind == "hub" and not candidate.exists():
+    if kind == "hub" and not candidate.exists() and _may_be_hub_id(value):
         return value  # a hub id such as bert-base-chinese
     try:
         return os.path.relpath(candidate)
     except ValueError:  # another drive (Windows): no relative path exists
         return str(candidate)
+
+
+def _may_be_hub_id(value: str) -> bool:
+    """Hub ids are ``name`` or ``owner/name``; ``../runs/x`` or ``a/b/c`` is a
+    path even before the recipe has made it."""
+    return not value.startswith(".") and value.count("/") <= 1 and "\\" not in value
 
 
 def coerce_fields(cfg) -> None:
