@@ -39,14 +39,20 @@ def test_config_is_valid_from_any_working_directory(path, tmp_path, monkeypatch)
         assert all(Path(p).exists() for p in [*cfg.corpus, *cfg.exclude_files])
 
 
-def test_config_paths_follow_the_file_but_set_paths_follow_the_working_directory(tmp_path, monkeypatch):
+def _study(tmp_path: Path, base_model: str) -> Path:
+    """A user's study folder: data/a.jsonl and run.yaml naming it relatively."""
     study = tmp_path / "study"
     (study / "data").mkdir(parents=True)
     (study / "data" / "a.jsonl").write_text('{"text": "加强大气污染防治", "labels": ["air"]}\n', encoding="utf-8")
     (study / "run.yaml").write_text(
-        "train_files: [data/a.jsonl]\ndev_file: data/a.jsonl\nbase_model: bert-base-chinese\noutput_dir: out\n",
+        f"train_files: [data/a.jsonl]\ndev_file: data/a.jsonl\nbase_model: {base_model}\noutput_dir: out\n",
         encoding="utf-8",
     )
+    return study
+
+
+def test_config_paths_follow_the_file_but_set_paths_follow_the_working_directory(tmp_path, monkeypatch):
+    study = _study(tmp_path, "bert-base-chinese")
     monkeypatch.chdir(tmp_path)
     cfg = load_config(study / "run.yaml", ["report_files=[data/a.jsonl]"])
     assert cfg.train_files == [str(Path("study/data/a.jsonl"))] and cfg.output_dir == str(Path("study/out"))
@@ -77,12 +83,6 @@ def test_tiny_config_trains_and_evaluates(tmp_path, monkeypatch):
 def test_a_model_the_recipe_has_not_made_yet_is_still_a_path(tmp_path, monkeypatch):
     """``../runs/x`` cannot be a hub id: it resolves against the config's folder
     even before the run that makes it, so the error names the right place."""
-    study = tmp_path / "study"
-    (study / "data").mkdir(parents=True)
-    (study / "data" / "a.jsonl").write_text('{"text": "加强大气污染防治", "labels": ["air"]}\n', encoding="utf-8")
-    (study / "run.yaml").write_text(
-        "train_files: [data/a.jsonl]\ndev_file: data/a.jsonl\nbase_model: ../runs/encoder\noutput_dir: out\n",
-        encoding="utf-8",
-    )
+    study = _study(tmp_path, "../runs/encoder")
     monkeypatch.chdir(study / "data")
     assert Path(load_config(study / "run.yaml").base_model).resolve() == tmp_path / "runs" / "encoder"
