@@ -34,6 +34,7 @@ import numpy as np
 from sample_corpus import documents, strata, take, used_documents_except_train, write
 
 from envtag.tagger import Tagger
+from envtag_train.calibrate import tagger_scores
 from envtag_train.lexicon import LexiconTagger
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,8 +80,7 @@ def annotated() -> tuple[set[str], set[tuple[str, int]]]:
 
 def margins(tagger: Tagger, texts: list[str]) -> np.ndarray:
     """Smallest |logit(score) − logit(threshold)| over labels, per text."""
-    preds = tagger.predict(texts, evidence=False)
-    p = np.clip([[x.scores[lab] for lab in tagger.labels] for x in preds], 1e-6, 1 - 1e-6)
+    p = np.clip(tagger_scores(tagger, texts).astype(np.float64), 1e-6, 1 - 1e-6)
     t = np.clip([tagger.thresholds[lab] for lab in tagger.labels], 1e-6, 1 - 1e-6)
     logit = lambda v: np.log(v) - np.log1p(-v)  # noqa: E731
     return np.abs(logit(p) - logit(t)).min(axis=1)
