@@ -30,10 +30,11 @@ from envtag.boilerplate import skip_reason
 from envtag.errors import ConfigError
 
 from .config import path_field
+from .pretrain import WeakStageSettings
 
 
 @dataclass
-class DistillConfig:
+class DistillConfig(WeakStageSettings):
     """What ``envtag distill`` reads from its YAML file."""
 
     encoder: str = path_field("models/encoder", hub=True)
@@ -44,13 +45,7 @@ class DistillConfig:
     min_chars: int = 15
     max_chars: int = 600
     output_dir: str = path_field("runs/encoder-distilled")
-    seed: int = 42
-    seq_len: int = 256
-    # the weak stage's settings (same names as in PretrainConfig)
-    weak_epochs: float = 1.0
-    weak_learning_rate: float = 1e-4
-    weak_batch_size: int = 32
-    weak_time_budget_minutes: float = 0.0
+    weak_epochs: float = 1.0  # distillation is the weak stage, so it runs by default
 
     def __post_init__(self) -> None:
         from .config import coerce_fields

@@ -35,18 +35,29 @@ from .config import path_field
 
 
 @dataclass
-class PretrainConfig:
+class WeakStageSettings:
+    """The weak stage's settings. Pretraining may end with that stage and
+    distillation is that stage, so both configs take these keys by the same names."""
+
+    seed: int = 42
+    seq_len: int = 256
+    weak_epochs: float = 0.0  # epochs of weak-label training (0 = off)
+    weak_learning_rate: float = 2e-4
+    weak_batch_size: int = 64
+    weak_time_budget_minutes: float = 0.0
+
+
+@dataclass
+class PretrainConfig(WeakStageSettings):
     corpus: list[str] = path_field(list_of=True)
     extra_texts: list[str] = path_field(list_of=True)
     output_dir: str = path_field("runs/pretrain")
-    seed: int = 42
     vocab_min_count: int = 5
     vocab_max_size: int = 6000
     hidden_size: int = 256
     num_hidden_layers: int = 4
     num_attention_heads: int = 4
     intermediate_size: int = 1024
-    seq_len: int = 256
     # masked-LM: masking rate, then the Trainer's schedule
     mlm_probability: float = 0.15
     max_steps: int = 20000
@@ -58,10 +69,6 @@ class PretrainConfig:
     eval_every: int = 500
     save_every_minutes: float = 5.0
     heldout_fraction: float = 0.01
-    weak_epochs: float = 0.0  # epochs of weak-label training after MLM (0 = off)
-    weak_learning_rate: float = 2e-4
-    weak_batch_size: int = 64
-    weak_time_budget_minutes: float = 0.0
     weak_annotated: list[str] = path_field(list_of=True)  # teacher data for weak labels
 
     def __post_init__(self) -> None:
@@ -302,7 +309,7 @@ def _save_encoder(model, tok, out: Path, cfg: PretrainConfig, step: int) -> None
     (out / "pretrain_config.json").write_text(json.dumps({**asdict(cfg), "steps": step}, indent=2))
 
 
-def weak_stage(cfg: PretrainConfig, encoder_dir: Path, data, out: Path, device: str, log=print) -> None:
+def weak_stage(cfg: WeakStageSettings, encoder_dir: Path, data, out: Path, device: str, log=print) -> None:
     """Multi-label training on corpus paragraphs with soft weak targets, in the transformers ``Trainer``.
 
     The corpus is mostly off-topic and would otherwise teach "no label", so
@@ -345,7 +352,7 @@ def weak_stage(cfg: PretrainConfig, encoder_dir: Path, data, out: Path, device: 
 class _BalancedWeak:
     """A seeded balanced draw of held-in corpus paragraphs with their weak targets."""
 
-    def __init__(self, cfg: PretrainConfig, data, tok) -> None:
+    def __init__(self, cfg: WeakStageSettings, data, tok) -> None:
         keep = np.flatnonzero(~data["heldout"])
         positive = data["weak"][keep].max(axis=1) >= 0.3
         pos, neg = keep[positive], keep[~positive]
