@@ -81,6 +81,10 @@ ROUNDS = {
             ("registers", "news"): 260, ("registers", "research"): 240, ("policy", "news"): 140,
             ("news", "news"): 100, ("policy", "other"): 100, ("policy", "law"): 80,
             ("registers", "other"): 50, ("registers", "bureau"): 40, ("registers", "judgment"): 40}),
+        # a second draw lets 2 more paragraphs per document through, for trade news and research
+        Draw("pool_train10", "q", 2612067, 1500, {
+            ("registers", "news"): 200, ("registers", "research"): 250, ("news", "news"): 60,
+            ("policy", "news"): 60}),
     ), skip_annotated_texts=True),
 }  # fmt: skip
 
@@ -160,6 +164,7 @@ def pick_round(number: int, tagger: Tagger) -> dict[str, list[dict]]:
     for draw in rnd_.draws:
         out[draw.name] = pick(draw, tagger, done, eval_docs, skip_texts)
         done |= {(p["doc"], p["para"]) for p in out[draw.name]}
+        hashes |= {hashlib.sha1(p["text"].encode()).hexdigest() for p in out[draw.name]}
     return out
 
 
