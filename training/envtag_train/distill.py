@@ -45,7 +45,11 @@ class DistillConfig(WeakStageSettings):
     min_chars: int = 15
     max_chars: int = 600
     output_dir: str = path_field("runs/encoder-distilled")
-    weak_epochs: float = 1.0  # distillation is the weak stage, so it runs by default
+    # distillation is the weak stage, so it runs by default; it continues from a trained
+    # encoder, hence a gentler step than pretraining's
+    weak_epochs: float = 1.0
+    weak_learning_rate: float = 1e-4
+    weak_batch_size: int = 32
 
     def __post_init__(self) -> None:
         from .config import coerce_fields
