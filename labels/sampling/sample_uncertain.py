@@ -55,13 +55,13 @@ class Draw:
 
 @dataclass(frozen=True)
 class Round:
-    batches: tuple[str, ...]  # source_batch prefixes of this round and later ones: not "annotated before"
+    batches: tuple[str, ...]  # source_batch prefixes of this round's annotation batches
     draws: tuple[Draw, ...]
     skip_annotated_texts: bool
 
 
 ROUNDS = {
-    3: Round(("F", "G", "H"), (
+    3: Round(("F", "G"), (
         Draw("pool_train7", "x", 2612064, 600, {
             ("registers", "other"): 300, ("policy", "law"): 260, ("registers", "research"): 180,
             ("policy", "news"): 160, ("policy", "other"): 140, ("registers", "bureau"): 120,
@@ -91,13 +91,14 @@ ROUNDS = {
 CANDIDATES = 2500  # drawn per register before scoring
 
 
-def annotated(rnd_: Round) -> tuple[set[str], set[tuple[str, int]], set[str]]:
-    """Documents of the dev set, and the (doc, para) pairs and text hashes annotated before ``rnd_``."""
+def annotated(number: int) -> tuple[set[str], set[tuple[str, int]], set[str]]:
+    """Documents of the dev set, and the (doc, para) pairs and text hashes annotated before round ``number``."""
+    later = tuple(prefix for n, r in ROUNDS.items() if n >= number for prefix in r.batches)
     dev_docs, done, hashes = set(), set(), set()
     for name in ("corpus_train", "dev_corpus"):
         for line in (ROOT / "labels" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
             r = json.loads(line)
-            if not r.get("source_batch", "").startswith(rnd_.batches):
+            if not r.get("source_batch", "").startswith(later):
                 done.add((r["doc"], r["para"]))
                 hashes.add(r["sha1"])
             if name == "dev_corpus":
@@ -152,7 +153,7 @@ def pick_round(number: int, tagger: Tagger) -> dict[str, list[dict]]:
     """Every draw of round ``number``; a later draw excludes what an earlier one chose."""
     rnd_ = ROUNDS[number]
     eval_docs, silver_texts = used_documents_except_train()
-    dev_docs, done, hashes = annotated(rnd_)
+    dev_docs, done, hashes = annotated(number)
     eval_docs |= dev_docs
 
     def skip_texts(text: str) -> bool:
