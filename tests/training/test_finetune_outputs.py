@@ -51,3 +51,26 @@ def test_training_only_on_evaluation_text_is_refused_with_the_reason(tmp_path, S
     cfg.train_files = [cfg.dev_file]
     with pytest.raises(ConfigError, match="also in a dev or report set"):
         load_data(cfg)
+
+
+def test_training_with_teachers_adds_their_soft_targets_on_corpus_paragraphs(tmp_path, SHARED, onnx_model):  # noqa: N803
+    """Distillation inside fine-tuning: the teachers label corpus paragraphs
+    outside the training and evaluation texts, and the run records what it
+    distilled from."""
+    (tmp_path / "data").mkdir()
+    cfg = tiny_config(tmp_path / "data", SHARED)
+    dev_text = json.loads(Path(cfg.dev_file).read_text(encoding="utf-8").splitlines()[0])["text"]
+    train_text = json.loads(Path(cfg.train_files[0]).read_text(encoding="utf-8").splitlines()[0])["text"]
+    own = [
+        "全市完成燃煤锅炉超低排放改造十二台，空气质量优良天数比例持续提高。",
+        "县文化馆举办少儿书法展，展出作品两百余幅。",
+    ]
+    corpus = tmp_path / "corpus.jsonl"
+    text = "\n".join([*own, dev_text, train_text])
+    corpus.write_text(json.dumps({"id": "c1", "text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+    cfg.teachers, cfg.teacher_corpus, cfg.teacher_paragraphs = [str(onnx_model)], [str(corpus)], 100
+    out = train(cfg, log=lambda m: None)
+    extra = json.loads((out / "envtag.json").read_text(encoding="utf-8"))["extra"]
+    assert extra["teacher_paragraphs"] == len(own)  # the dev and training texts stay out of the draw
+    assert extra["teachers"] == {str(onnx_model): sha256(Path(onnx_model) / "model.safetensors")}
+    assert len(extra["teacher_mean_targets"]) == len(Tagger.from_pretrained(out).labels)

@@ -62,6 +62,15 @@ class TrainConfig:
     export_onnx: bool = True
     # Extra evaluation sets reported in the model card (not used for selection).
     report_files: list[str] = path_field(list_of=True)
+    # Distillation inside fine-tuning: fine-tuned taggers (a teacher ensemble)
+    # label a seeded draw of `teacher_paragraphs` paragraphs of `teacher_corpus`,
+    # and the student learns their averaged, threshold-centred scores as soft
+    # targets beside the gold labels. Evaluation documents and texts and the
+    # training texts stay out of the draw.
+    teachers: list[str] = path_field(list_of=True)
+    teacher_corpus: list[str] = path_field(list_of=True)
+    teacher_paragraphs: int = 0
+    teacher_draw_seed: int = 43
 
     @property
     def dev_files(self) -> list[str]:
@@ -78,6 +87,11 @@ class TrainConfig:
             (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
             (self.early_stopping_patience >= 0, "early_stopping_patience must be >= 0"),
             (self.save_dtype in ("float16", "float32"), "save_dtype must be float16 or float32"),
+            (self.teacher_paragraphs >= 0, "teacher_paragraphs must be >= 0"),
+            (
+                not self.teacher_paragraphs or (self.teachers and self.teacher_corpus),
+                "teacher_paragraphs needs teachers (fine-tuned model directories) and teacher_corpus (corpus files)",
+            ),
         ]
         for ok, msg in checks:
             if not ok:
@@ -90,9 +104,12 @@ class TrainConfig:
             raise ConfigError("config: train_files is empty; list at least one annotated JSONL file")
         if not self.dev_file:
             raise ConfigError("config: dev_file is required (used for early stopping and thresholds)")
-        for f in [*self.train_files, *self.dev_files, *self.report_files]:
+        for f in [*self.train_files, *self.dev_files, *self.report_files, *self.teacher_corpus]:
             if not Path(f).exists():
                 raise ConfigError(f"config: data file {f} does not exist")
+        for d in self.teachers if self.teacher_paragraphs else []:
+            if not (Path(d) / "envtag.json").exists():
+                raise ConfigError(f"config: teacher {d} is not a trained envtag model directory (no envtag.json)")
         if not self.base_model and not self.model_config:
             raise ConfigError("config: set base_model (a directory or hub id) or model_config (random init)")
 

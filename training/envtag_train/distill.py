@@ -80,19 +80,34 @@ def excluded(files: list[str]) -> tuple[set[str], set[str]]:
 
 def draw(cfg: DistillConfig) -> list[str]:
     """The seeded draw of corpus paragraphs the teachers label."""
+    return draw_paragraphs(cfg.corpus, cfg.exclude_files, cfg.paragraphs, cfg.seed, cfg.min_chars, cfg.max_chars)
+
+
+def draw_paragraphs(
+    corpus: list[str],
+    exclude_files: list[str],
+    n: int,
+    seed: int,
+    min_chars: int = 15,
+    max_chars: int = 600,
+    skip_texts: frozenset[str] | set[str] = frozenset(),
+) -> list[str]:
+    """A seeded draw of ``n`` distinct content paragraphs of ``corpus``, none
+    from a document of ``exclude_files`` nor with the text of one of their
+    paragraphs or of ``skip_texts`` (cleaned texts, e.g. the training set's)."""
     from .corpus import iter_corpus_paragraphs
 
-    docs, texts = excluded(cfg.exclude_files)
+    docs, texts = excluded(exclude_files)
     pool, seen = [], set()
-    for path in cfg.corpus:
-        for doc, text in iter_corpus_paragraphs(path, min_chars=cfg.min_chars):
-            if doc in docs or text in texts or text in seen or len(text) > cfg.max_chars:
+    for path in corpus:
+        for doc, text in iter_corpus_paragraphs(path, min_chars=min_chars):
+            if doc in docs or text in texts or text in skip_texts or text in seen or len(text) > max_chars:
                 continue
             if skip_reason(text) is None:
                 seen.add(text)
                 pool.append(text)
-    rng = random.Random(cfg.seed)
-    return rng.sample(pool, min(cfg.paragraphs, len(pool)))
+    rng = random.Random(seed)
+    return rng.sample(pool, min(n, len(pool)))
 
 
 def teacher_targets(teachers: list[str], paragraphs: list[str], log=print) -> np.ndarray:
@@ -113,6 +128,24 @@ def teacher_targets(teachers: list[str], paragraphs: list[str], log=print) -> np
         total = centred if total is None else total + centred
         log(f"teacher {n}/{len(teachers)} ({location}): labelled {len(paragraphs)} paragraphs")
     return (total / len(teachers)).astype(np.float32)
+
+
+def soft_labelled(cfg, train_texts: set[str], log=print) -> tuple[list[str], np.ndarray]:
+    """Corpus paragraphs and the teachers' soft targets for a training config
+    (``teachers``, ``teacher_corpus``, ``teacher_paragraphs``): distillation
+    inside fine-tuning, so that the student keeps what the ensemble reads in
+    real registers rather than only what the gold paragraphs spell out."""
+    if not cfg.teacher_paragraphs:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    texts = draw_paragraphs(
+        cfg.teacher_corpus,
+        [*cfg.dev_files, *cfg.report_files],
+        cfg.teacher_paragraphs,
+        cfg.teacher_draw_seed,
+        skip_texts=train_texts,
+    )
+    log(f"drew {len(texts)} corpus paragraphs for the teachers")
+    return texts, teacher_targets(cfg.teachers, texts, log)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ from envtag.settings import TaggerSettings
 from envtag.taxonomy import load_taxonomy
 
 from .annotations import Example, load_content
-from .calibrate import calibrate_and_publish, label_matrix
+from .calibrate import calibrate_and_publish, label_matrix, tune_thresholds
 from .config import TrainConfig
 from .metrics import multilabel_report
 
@@ -121,6 +121,9 @@ class TrainingData:
     dev_sets: dict[str, list[Example]]
     report_sets: dict[str, list[Example]]
     held_out: int = 0  # training paragraphs dropped because an evaluation set has the same text
+    # corpus paragraphs (cleaned) with the teacher ensemble's soft targets (config `teachers`)
+    soft_texts: list[str] = field(default_factory=list)
+    soft_targets: np.ndarray | None = None
 
     @property
     def dev(self) -> list[Example]:
@@ -155,11 +158,11 @@ def load_data(cfg: TrainConfig) -> TrainingData:
     return data
 
 
-def _dataset(tokenizer, examples: list[Example], labels: list[str], max_length: int):
+def _dataset(tokenizer, texts: list[str], targets: np.ndarray, max_length: int):
+    """Tokenised cleaned texts with their (gold or soft) targets."""
     from datasets import Dataset
 
-    texts = [clean(e.text) for e in examples]
-    ds = Dataset.from_dict({"text": texts, "labels": label_matrix(examples, labels).tolist()})
+    ds = Dataset.from_dict({"text": texts, "labels": targets.tolist()})
     return ds.map(
         lambda batch: tokenizer(batch["text"], truncation=True, max_length=max_length),
         batched=True,
@@ -170,7 +173,7 @@ def _dataset(tokenizer, examples: list[Example], labels: list[str], max_length: 
 def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
     """Fine-tune with early stopping on the dev sets' macro-F1; the best epoch is loaded at the end."""
     import torch
-    from transformers import EarlyStoppingCallback, TrainingArguments
+    from transformers import EarlyStoppingCallback
 
     from .weighted_trainer import WeightedTrainer
 
@@ -179,12 +182,40 @@ def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
     pos_weight = np.clip((len(y) - pos) / np.maximum(pos, 1), 1.0, cfg.max_pos_weight)
 
     def compute_metrics(eval_pred):
+        # Scored as the model will decide: at per-label thresholds tuned on the
+        # dev sets. At a fixed 0.5 an early epoch whose scores happen to sit
+        # near 0.5 can win over a better-ranked later one.
         logits, gold = eval_pred
+        gold = np.asarray(gold).astype(int)
         probs = 1 / (1 + np.exp(-np.asarray(logits)))
-        rep = multilabel_report(np.asarray(gold).astype(int), (probs >= 0.5).astype(int), data.labels)
+        tuned = tune_thresholds(gold, probs, data.labels)
+        cut = np.asarray([tuned[lab] for lab in data.labels])
+        rep = multilabel_report(gold, (probs >= cut).astype(int), data.labels)
         return {"macro_f1": rep["macro_f1"], "micro_f1": rep["micro_f1"]}
 
-    args = TrainingArguments(
+    args = training_arguments(cfg, work)
+    patience = cfg.early_stopping_patience
+    trainer = WeightedTrainer(
+        model=model,
+        args=args,
+        train_dataset=_dataset(tokenizer, *training_targets(data), cfg.max_length),
+        eval_dataset=_dataset(
+            tokenizer, [clean(e.text) for e in data.dev], label_matrix(data.dev, data.labels), cfg.max_length
+        ),
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=patience)] if patience else [],
+        pos_weight=torch.tensor(pos_weight if cfg.pos_weight else np.ones(len(data.labels)), dtype=torch.float32),
+    )
+    trainer.train()
+    return trainer
+
+
+def training_arguments(cfg: TrainConfig, work: Path):
+    """Epoch-wise evaluation and checkpoints, the best epoch kept, seeded, quiet off a terminal."""
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
         output_dir=str(work / "checkpoints"),
         learning_rate=cfg.learning_rate,
         num_train_epochs=cfg.num_epochs,
@@ -208,19 +239,16 @@ def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
         dataloader_num_workers=0,
         dataloader_pin_memory=False,
     )
-    patience = cfg.early_stopping_patience
-    trainer = WeightedTrainer(
-        model=model,
-        args=args,
-        train_dataset=_dataset(tokenizer, data.train, data.labels, cfg.max_length),
-        eval_dataset=_dataset(tokenizer, data.dev, data.labels, cfg.max_length),
-        processing_class=tokenizer,
-        compute_metrics=compute_metrics,
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=patience)] if patience else [],
-        pos_weight=torch.tensor(pos_weight if cfg.pos_weight else np.ones(len(data.labels)), dtype=torch.float32),
-    )
-    trainer.train()
-    return trainer
+
+
+def training_targets(data: TrainingData) -> tuple[list[str], np.ndarray]:
+    """Cleaned training texts and targets: the gold paragraphs, then the teacher-labelled ones."""
+    texts = [clean(e.text) for e in data.train]
+    targets = label_matrix(data.train, data.labels)
+    if data.soft_texts:
+        texts += data.soft_texts
+        targets = np.vstack([targets, data.soft_targets.astype(np.float32)])
+    return texts, targets
 
 
 def show_progress() -> bool:
@@ -311,6 +339,10 @@ def _run(cfg: TrainConfig, log, out: Path, work: Path) -> Path:
         f"train={len(data.train)} (left out, same text as an evaluation paragraph: {data.held_out}) "
         f"dev={len(data.dev)} positives={positives}"
     )
+    if cfg.teacher_paragraphs:
+        from .distill import soft_labelled
+
+        data.soft_texts, data.soft_targets = soft_labelled(cfg, {clean(e.text) for e in data.train}, log)
     shutil.rmtree(work, ignore_errors=True)
     recover_interrupted_publish(out)
     t0 = time.time()
@@ -323,17 +355,7 @@ def _run(cfg: TrainConfig, log, out: Path, work: Path) -> Path:
     history = [r for r in trainer.state.log_history if "eval_macro_f1" in r]
     stage = work / "model"
     save_stage(cfg, data, trainer, tokenizer, stage)
-    extra = {
-        "training_config": asdict(cfg),
-        "data_files": {str(f): sha256(f) for f in [*cfg.train_files, *cfg.dev_files, *cfg.report_files]},
-        "train_paragraphs": len(data.train),
-        "train_left_out_as_evaluation_text": data.held_out,
-        "base_model": cfg.base_model or "random-init",
-        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "train_minutes": round(minutes, 2),
-        "epochs_run": history[-1]["epoch"] if history else None,
-        "selection": "best epoch on the dev sets' macro-F1 at threshold 0.5, then per-label thresholds tuned on them",
-    }
+    extra = run_record(cfg, data, minutes, history)
     if cfg.export_onnx:
         import logging
 
@@ -354,6 +376,35 @@ def _run(cfg: TrainConfig, log, out: Path, work: Path) -> Path:
     for warning in degenerate(out, data):
         log(f"warning: {warning}")
     return out
+
+
+def run_record(cfg: TrainConfig, data: TrainingData, minutes: float, history: list[dict]) -> dict:
+    """What a saved model records of its run: config, data hashes, teachers, time, selection."""
+    return {
+        "training_config": asdict(cfg),
+        "data_files": {str(f): sha256(f) for f in [*cfg.train_files, *cfg.dev_files, *cfg.report_files]},
+        "train_paragraphs": len(data.train),
+        "train_left_out_as_evaluation_text": data.held_out,
+        "base_model": cfg.base_model or "random-init",
+        **teacher_record(cfg, data),
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "train_minutes": round(minutes, 2),
+        "epochs_run": history[-1]["epoch"] if history else None,
+        "selection": "best epoch on the dev sets' macro-F1 at per-label thresholds tuned on them, then thresholds "
+        "tuned again on the saved model's scores",
+    }
+
+
+def teacher_record(cfg: TrainConfig, data: TrainingData) -> dict:
+    """What a run distilled from: the teachers' weights and the soft targets' size and means."""
+    if not data.soft_texts:
+        return {}
+    return {
+        "teachers": {t: sha256(Path(t) / "model.safetensors") for t in cfg.teachers},
+        "teacher_corpus": {f: sha256(f) for f in cfg.teacher_corpus},
+        "teacher_paragraphs": len(data.soft_texts),
+        "teacher_mean_targets": [round(float(v), 4) for v in data.soft_targets.mean(axis=0)],
+    }
 
 
 def _yaml(obj) -> str:
