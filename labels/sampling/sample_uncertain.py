@@ -1,9 +1,10 @@
-"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 5).
+"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 6).
 
-    git worktree add /tmp/round2 ba8a705     # the round-2 default drew rounds 3 to 5 (still shipped then)
+    git worktree add /tmp/round2 ba8a705     # the round-2 default drew rounds 3 to 6 (still shipped then)
     .venv/bin/python labels/sampling/sample_uncertain.py --round 3 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 4 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 5 --model /tmp/round2/models/default --out runs/s
+    .venv/bin/python labels/sampling/sample_uncertain.py --round 6 --model /tmp/round2/models/default --out runs/s
 
 Rounds 1–2 sampled by lexicon cue and register, and the round-2 default
 still erred mostly where it was unsure. So each register contributes a
@@ -94,6 +95,13 @@ ROUNDS = {
             ("registers", "research"): 480, ("policy", "law"): 160, ("policy", "news"): 160,
             ("policy", "other"): 100, ("news", "news"): 100, ("registers", "news"): 80,
             ("registers", "other"): 40, ("registers", "judgment"): 40, ("registers", "bureau"): 20}),
+    ), skip_annotated_texts=True),
+    # round 6: the large registers of the dev set beside research (policy news, news items,
+    # laws, other policy documents), with what trade news has left
+    6: Round(("J",), (
+        Draw("pool_train12", "s", 2612069, 1500, {
+            ("registers", "research"): 300, ("policy", "news"): 250, ("news", "news"): 200,
+            ("policy", "law"): 200, ("policy", "other"): 150, ("registers", "news"): 60}),
     ), skip_annotated_texts=True),
 }  # fmt: skip
 
