@@ -29,7 +29,7 @@ import numpy as np
 from envtag.boilerplate import skip_reason
 from envtag.errors import ConfigError
 
-from .config import path_field
+from .config import TrainConfig, path_field
 from .pretrain import WeakStageSettings
 
 
@@ -130,7 +130,7 @@ def teacher_targets(teachers: list[str], paragraphs: list[str], log=print) -> np
     return (total / len(teachers)).astype(np.float32)
 
 
-def soft_labelled(cfg, train_texts: set[str], log=print) -> tuple[list[str], np.ndarray]:
+def soft_labelled(cfg: TrainConfig, train_texts: set[str], log=print) -> tuple[list[str], np.ndarray]:
     """Corpus paragraphs and the teachers' soft targets for a training config
     (``teachers``, ``teacher_corpus``, ``teacher_paragraphs``): distillation
     inside fine-tuning, so that the student keeps what the ensemble reads in
