@@ -55,16 +55,8 @@ def test_pretrain_config_loads_through_same_path(tmp_path):
     assert cfg.hidden_size == 64 and cfg.seq_len == 128
 
 
-def test_teacher_distillation_needs_teachers_and_a_corpus(tmp_path):
+def test_teacher_distillation_needs_teachers_and_a_corpus():
     with pytest.raises(ConfigError, match="teacher_paragraphs needs teachers"):
         TrainConfig(teacher_paragraphs=500)
     with pytest.raises(ConfigError, match="teacher_paragraphs must be >= 0"):
         TrainConfig(teacher_paragraphs=-1)
-    data = tmp_path / "d.jsonl"
-    data.write_text('{"text": "x", "labels": []}\n')
-    cfg = TrainConfig(
-        train_files=[str(data)], dev_file=str(data), base_model="x",
-        teachers=[str(tmp_path / "no-model")], teacher_corpus=[str(data)], teacher_paragraphs=10,
-    )  # fmt: skip
-    with pytest.raises(ConfigError, match="not a trained envtag model directory"):
-        cfg.validate()

@@ -30,6 +30,8 @@ def test_config_is_valid_from_any_working_directory(path, tmp_path, monkeypatch)
     if cls is TrainConfig:
         cfg.validate()
         assert Path(cfg.output_dir).resolve().parent.parent == REPO
+        assert all(Path(t).resolve().parent == REPO / "runs" for t in cfg.teachers)  # made by the recipe
+        assert all(Path(p).exists() for p in cfg.teacher_corpus)
     elif cls is PretrainConfig:
         assert all(Path(p).exists() for p in [*cfg.corpus, *cfg.extra_texts, *cfg.weak_annotated])
     else:  # teachers, and a later stage's encoder, are made by the recipe in runs/, not committed

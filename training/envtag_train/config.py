@@ -107,9 +107,6 @@ class TrainConfig:
         for f in [*self.train_files, *self.dev_files, *self.report_files, *self.teacher_corpus]:
             if not Path(f).exists():
                 raise ConfigError(f"config: data file {f} does not exist")
-        for d in self.teachers if self.teacher_paragraphs else []:
-            if not (Path(d) / "envtag.json").exists():
-                raise ConfigError(f"config: teacher {d} is not a trained envtag model directory (no envtag.json)")
         if not self.base_model and not self.model_config:
             raise ConfigError("config: set base_model (a directory or hub id) or model_config (random init)")
 

@@ -137,6 +137,12 @@ def soft_labelled(cfg: TrainConfig, train_texts: set[str], log=print) -> tuple[l
     real registers rather than only what the gold paragraphs spell out."""
     if not cfg.teacher_paragraphs:
         return [], np.zeros((0, 0), dtype=np.float32)
+    for location in cfg.teachers:  # made by a recipe (runs/…), so checked before the long draw
+        if not (Path(location) / "envtag.json").exists():
+            raise ConfigError(
+                f"config: teacher {location} is not a trained envtag model directory (no envtag.json); "
+                "train the teachers first (see the config's comments) or set teacher_paragraphs: 0"
+            )
     texts = draw_paragraphs(
         cfg.teacher_corpus,
         [*cfg.dev_files, *cfg.report_files],
