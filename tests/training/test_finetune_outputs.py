@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from model_fixture import tiny_config
 
@@ -14,7 +15,7 @@ from envtag.errors import ConfigError
 from envtag.tagger import Tagger
 from envtag_train.annotations import load_content
 from envtag_train.calibrate import evaluate_sets
-from envtag_train.finetune import load_data, sha256, train
+from envtag_train.finetune import load_data, sha256, train, training_targets
 
 
 def test_train_saves_settings_metrics_and_card(tmp_path, SHARED):  # noqa: N803
@@ -74,3 +75,14 @@ def test_training_with_teachers_adds_their_soft_targets_on_corpus_paragraphs(tmp
     assert extra["teacher_paragraphs"] == len(own)  # the dev and training texts stay out of the draw
     assert extra["teachers"] == {str(onnx_model): sha256(Path(onnx_model) / "model.safetensors")}
     assert len(extra["teacher_mean_targets"]) == len(Tagger.from_pretrained(out).labels)
+
+
+def test_soft_targets_follow_the_gold_ones_in_the_training_set(tmp_path, SHARED):  # noqa: N803
+    (tmp_path / "data").mkdir()
+    data = load_data(tiny_config(tmp_path / "data", SHARED))
+    data.soft_texts = ["县城区完成十二台燃煤锅炉拆除。"]
+    data.soft_targets = np.full((1, len(data.labels)), 0.25, dtype=np.float32)
+    texts, targets = training_targets(data)
+    assert len(texts) == len(targets) == len(data.train) + 1
+    assert texts[-1] == data.soft_texts[0] and targets[-1].tolist() == [0.25] * len(data.labels)
+    assert set(np.unique(targets[:-1])) <= {0.0, 1.0}  # the gold labels stay hard
