@@ -72,3 +72,26 @@ def test_no_inline_text_copies_shared_text(SHARED):  # noqa: N803
         if len(covered) > 0.15 * len(text) or longest + run - 1 >= 30:
             copied.append((name, rid, round(len(covered) / len(text), 2), longest + run - 1))
     assert copied == []
+
+
+def test_no_inline_text_holds_the_middle_of_a_corpus_paragraph(SHARED):  # noqa: N803
+    """Characters 20–45 of every distinctive corpus paragraph of 60 or more
+    characters (whitespace ignored) appear in no project-written text: the
+    check the project's stop hook runs over tracked files, so a shorter
+    shared clause than the test above allows is caught here first."""
+    import re
+
+    def norm(text: str) -> str:
+        return re.sub(r"\s+", "", text)
+
+    keys, common = set(), set()
+    for text in _shared_texts(SHARED):
+        for para in text.split("\n"):
+            t = norm(para)
+            if len(t) >= 60:
+                key = t[20:45]
+                (common if key in keys else keys).add(key)
+    keys -= common
+    inline = [(p.name, r["id"], norm(r["text"])) for p in FILES for r in _records(p) if "text" in r]
+    found = [(name, rid) for name, rid, t in inline if any(t[i : i + 25] in keys for i in range(len(t) - 24))]
+    assert found == []
