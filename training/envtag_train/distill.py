@@ -135,8 +135,6 @@ def soft_labelled(cfg: TrainConfig, train_texts: set[str], log=print) -> tuple[l
     (``teachers``, ``teacher_corpus``, ``teacher_paragraphs``): distillation
     inside fine-tuning, so that the student keeps what the ensemble reads in
     real registers rather than only what the gold paragraphs spell out."""
-    if not cfg.teacher_paragraphs:
-        return [], np.zeros((0, 0), dtype=np.float32)
     for location in cfg.teachers:  # made by a recipe (runs/…), so checked before the long draw
         if not (Path(location) / "envtag.json").exists():
             raise ConfigError(
