@@ -1,10 +1,11 @@
-"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 6).
+"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 7).
 
-    git worktree add /tmp/round2 ba8a705     # the round-2 default drew rounds 3 to 6 (still shipped then)
+    git worktree add /tmp/round2 ba8a705     # the round-2 default drew rounds 3 to 7 (still shipped then)
     .venv/bin/python labels/sampling/sample_uncertain.py --round 3 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 4 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 5 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 6 --model /tmp/round2/models/default --out runs/s
+    .venv/bin/python labels/sampling/sample_uncertain.py --round 7 --model /tmp/round2/models/default --out runs/s
 
 Rounds 1–2 sampled by lexicon cue and register, and the round-2 default
 still erred mostly where it was unsure. So each register contributes a
@@ -102,6 +103,14 @@ ROUNDS = {
         Draw("pool_train12", "s", 2612069, 1500, {
             ("registers", "research"): 300, ("policy", "news"): 250, ("news", "news"): 200,
             ("policy", "law"): 200, ("policy", "other"): 150, ("registers", "news"): 60}),
+    ), skip_annotated_texts=True),
+    # round 7: research and the policy/news registers, the only ones with paragraphs left,
+    # plus what trade news, reports and plans still hold
+    7: Round(("K",), (
+        Draw("pool_train13", "p", 2612070, 1500, {
+            ("registers", "research"): 380, ("policy", "news"): 220, ("news", "news"): 150,
+            ("policy", "law"): 150, ("policy", "other"): 120, ("registers", "news"): 60,
+            ("policy", "report"): 40, ("policy", "plan"): 40}),
     ), skip_annotated_texts=True),
 }  # fmt: skip
 
