@@ -1,4 +1,4 @@
-"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 8).
+"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 9).
 
     git worktree add /tmp/round2 ba8a705     # the round-2 default drew rounds 3 to 8 (still shipped then)
     .venv/bin/python labels/sampling/sample_uncertain.py --round 3 --model /tmp/round2/models/default --out runs/s
@@ -7,6 +7,7 @@
     .venv/bin/python labels/sampling/sample_uncertain.py --round 6 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 7 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 8 --model /tmp/round2/models/default --out runs/s
+    .venv/bin/python labels/sampling/sample_uncertain.py --round 9 --model models/default --out runs/s   # at 79a653a
 
 Rounds 1–2 sampled by lexicon cue and register, and the round-2 default
 still erred mostly where it was unsure. So each register contributes a
@@ -20,7 +21,7 @@ up to 1,500 where a draw says so) outside every evaluation document
 (silver_dev, seeds_gold, dev_corpus), not in silver_train and not annotated
 in an earlier round (records of this round and later ones, by their
 ``source_batch`` prefix, are ignored, so a draw rebuilds from today's files);
-at most 2 per document per draw and 8 in all rounds. From round 4 on, a
+at most 2 per document per draw and 8 in all rounds (14 from round 9). From round 4 on, a
 paragraph whose text an earlier round annotated is not a candidate either
 (round 3 did not check this and kept 105 repeats out of its records
 afterwards). Each pool has the fields of the other pools plus ``margin``
@@ -55,6 +56,7 @@ class Draw:
     seed: int
     max_chars: int
     quotas: dict
+    doc_cap: int = 8  # paragraphs per document over all rounds
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,15 @@ ROUNDS = {
             ("policy", "law"): 150, ("policy", "other"): 150, ("policy", "report"): 40,
             ("policy", "plan"): 40}),
     ), skip_annotated_texts=True),
+    # round 9 (drawn by the round-7 default): the registers that default reads worst, complaints
+    # and replies, bureau texts and trade news, whose documents may now give up to 14 paragraphs
+    # in all rounds, then judgments, research and the policy/news registers
+    9: Round(("M",), (
+        Draw("pool_train15", "n", 2612072, 1500, {
+            ("registers", "other"): 200, ("registers", "bureau"): 120, ("registers", "news"): 150,
+            ("registers", "judgment"): 100, ("registers", "research"): 300, ("policy", "news"): 200,
+            ("news", "news"): 100, ("policy", "law"): 100, ("policy", "other"): 100}, doc_cap=14),
+    ), skip_annotated_texts=True),
 }  # fmt: skip
 
 CANDIDATES = 2500  # drawn per register before scoring
@@ -167,7 +178,7 @@ def candidates(draw: Draw, rnd: random.Random, done: set, eval_docs: set, skip_t
 
 def pick(draw: Draw, tagger: Tagger, done: set, eval_docs: set, skip_texts: Callable) -> list[dict]:
     """The paragraphs nearest a threshold in each register, at most 2 per
-    document in this draw and 8 in all rounds."""
+    document in this draw and ``draw.doc_cap`` in all rounds."""
     rnd = random.Random(draw.seed)
     pools = candidates(draw, rnd, done, eval_docs, skip_texts)
     per = collections.Counter(d for d, _ in done)
@@ -179,7 +190,7 @@ def pick(draw: Draw, tagger: Tagger, done: set, eval_docs: set, skip_texts: Call
             continue
         for p, m in zip(pool, margins(tagger, [p["text"] for p in pool]), strict=True):
             p["margin"] = round(float(m), 3)
-        take(sorted(pool, key=lambda p: p["margin"]), quota, [(this_draw, 2), (per, 8)], seen, out)
+        take(sorted(pool, key=lambda p: p["margin"]), quota, [(this_draw, 2), (per, draw.doc_cap)], seen, out)
     rnd.shuffle(out)
     return out
 
