@@ -1,4 +1,4 @@
-"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 9).
+"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 10).
 
     git worktree add /tmp/round2 ba8a705     # the round-2 default drew rounds 3 to 8 (still shipped then)
     .venv/bin/python labels/sampling/sample_uncertain.py --round 3 --model /tmp/round2/models/default --out runs/s
@@ -8,6 +8,7 @@
     .venv/bin/python labels/sampling/sample_uncertain.py --round 7 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 8 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 9 --model models/default --out runs/s   # at 79a653a
+    .venv/bin/python labels/sampling/sample_uncertain.py --round 10 --model models/default --out runs/s  # at 79a653a
 
 Rounds 1–2 sampled by lexicon cue and register, and the round-2 default
 still erred mostly where it was unsure. So each register contributes a
@@ -131,6 +132,13 @@ ROUNDS = {
             ("registers", "other"): 200, ("registers", "bureau"): 120, ("registers", "news"): 150,
             ("registers", "judgment"): 100, ("registers", "research"): 300, ("policy", "news"): 200,
             ("news", "news"): 100, ("policy", "law"): 100, ("policy", "other"): 100}, doc_cap=14),
+    ), skip_annotated_texts=True),
+    # round 10 (drawn by the round-7 default): the registers with paragraphs left, research and
+    # the policy/news registers first, and trade news under the round-9 cap
+    10: Round(("N",), (
+        Draw("pool_train16", "k", 2612073, 1500, {
+            ("registers", "research"): 300, ("policy", "news"): 250, ("news", "news"): 200,
+            ("policy", "law"): 150, ("policy", "other"): 150, ("registers", "news"): 100}, doc_cap=14),
     ), skip_annotated_texts=True),
 }  # fmt: skip
 
