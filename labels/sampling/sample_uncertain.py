@@ -7,8 +7,9 @@
     .venv/bin/python labels/sampling/sample_uncertain.py --round 6 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 7 --model /tmp/round2/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 8 --model /tmp/round2/models/default --out runs/s
-    .venv/bin/python labels/sampling/sample_uncertain.py --round 9 --model models/default --out runs/s   # at 79a653a
-    .venv/bin/python labels/sampling/sample_uncertain.py --round 10 --model models/default --out runs/s  # at 79a653a
+    git worktree add /tmp/round7 79a653a     # the round-7 default drew rounds 9 and 10
+    .venv/bin/python labels/sampling/sample_uncertain.py --round 9 --model /tmp/round7/models/default --out runs/s
+    .venv/bin/python labels/sampling/sample_uncertain.py --round 10 --model /tmp/round7/models/default --out runs/s
 
 Rounds 1–2 sampled by lexicon cue and register, and the round-2 default
 still erred mostly where it was unsure. So each register contributes a
