@@ -17,15 +17,15 @@ from envtag_train.calibrate import evaluate_sets
 
 REPO = Path(__file__).resolve().parents[2]
 # exact match (challenge sets) or macro-F1 (dev sets) the default must keep.
-# Context media sits at 0.72: the round-7 default measured 0.746 there (the
-# round-2 one 0.831, its luckiest seed; its siblings 0.695 and 0.746).
+# Context media sits at 0.74: the round-8 default measured 0.763 there (the
+# round-7 one 0.746; the round-2 one 0.831, its luckiest seed).
 FLOORS = {
     "challenge/case_narratives": ("exact_match", 0.85),
     "challenge/characters_not_meaning": ("exact_match", 0.85),
-    "challenge/context_media": ("exact_match", 0.72),
+    "challenge/context_media": ("exact_match", 0.74),
     "challenge/implicit_enforcement": ("exact_match", 0.85),
     "challenge/implicit_supervision": ("exact_match", 0.85),
-    "dev_corpus": ("macro_f1", 0.80),
+    "dev_corpus": ("macro_f1", 0.81),
 }
 
 
