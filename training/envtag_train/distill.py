@@ -135,12 +135,6 @@ def soft_labelled(cfg: TrainConfig, train_texts: set[str], log=print) -> tuple[l
     (``teachers``, ``teacher_corpus``, ``teacher_paragraphs``): distillation
     inside fine-tuning, so that the student keeps what the ensemble reads in
     real registers rather than only what the gold paragraphs spell out."""
-    for location in cfg.teachers:  # made by a recipe (runs/…), so checked before the long draw
-        if not (Path(location) / "envtag.json").exists():
-            raise ConfigError(
-                f"config: teacher {location} is not a trained envtag model directory (no envtag.json); "
-                "train the teachers first (see the config's comments) or set teacher_paragraphs: 0"
-            )
     texts = draw_paragraphs(
         cfg.teacher_corpus,
         [*cfg.dev_files, *cfg.report_files],
