@@ -1,4 +1,4 @@
-"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 11).
+"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 12).
 
     git worktree add /tmp/round2 ba8a705     # the round-2 default drew rounds 3 to 8 (still shipped then)
     .venv/bin/python labels/sampling/sample_uncertain.py --round 3 --model /tmp/round2/models/default --out runs/s
@@ -10,8 +10,9 @@
     git worktree add /tmp/round7 79a653a     # the round-7 default drew rounds 9 and 10
     .venv/bin/python labels/sampling/sample_uncertain.py --round 9 --model /tmp/round7/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 10 --model /tmp/round7/models/default --out runs/s
-    git worktree add /tmp/round8 d48739c     # the round-8 default drew round 11
+    git worktree add /tmp/round8 d48739c     # the round-8 default drew rounds 11 and 12
     .venv/bin/python labels/sampling/sample_uncertain.py --round 11 --model /tmp/round8/models/default --out runs/s
+    .venv/bin/python labels/sampling/sample_uncertain.py --round 12 --model /tmp/round8/models/default --out runs/s
 
 Rounds 1–2 sampled by lexicon cue and register, and the round-2 default
 still erred mostly where it was unsure. So each register contributes a
@@ -151,6 +152,14 @@ ROUNDS = {
             ("registers", "research"): 350, ("policy", "news"): 250, ("news", "news"): 200,
             ("policy", "law"): 150, ("policy", "other"): 150, ("registers", "news"): 100,
             ("registers", "other"): 50, ("registers", "judgment"): 30, ("registers", "bureau"): 30,
+            ("policy", "report"): 30, ("policy", "plan"): 30}, doc_cap=14),
+    ), skip_annotated_texts=True),
+    # round 12 (drawn by the round-8 default, after round 11): the same registers, trade news
+    # (the weakest register of that default) up to its documents' caps
+    12: Round(("Q",), (
+        Draw("pool_train18", "g", 2612075, 1500, {
+            ("registers", "research"): 300, ("policy", "news"): 200, ("news", "news"): 200,
+            ("policy", "law"): 150, ("policy", "other"): 150, ("registers", "news"): 150,
             ("policy", "report"): 30, ("policy", "plan"): 30}, doc_cap=14),
     ), skip_annotated_texts=True),
 }  # fmt: skip
