@@ -15,7 +15,7 @@ from envtag.errors import ConfigError
 from envtag.tagger import Tagger
 from envtag_train.annotations import load_content
 from envtag_train.calibrate import evaluate_sets
-from envtag_train.finetune import load_data, sha256, train, training_targets
+from envtag_train.finetune import load_data, run_record, sha256, train, training_targets
 
 
 def test_train_saves_settings_metrics_and_card(tmp_path, SHARED):  # noqa: N803
@@ -86,3 +86,14 @@ def test_soft_targets_follow_the_gold_ones_in_the_training_set(tmp_path, SHARED)
     assert len(texts) == len(targets) == len(data.train) + 1
     assert texts[-1] == data.soft_texts[0] and targets[-1].tolist() == [0.25] * len(data.labels)
     assert set(np.unique(targets[:-1])) <= {0.0, 1.0}  # the gold labels stay hard
+
+
+def test_the_run_record_hashes_the_data_as_it_was_read(tmp_path, SHARED):  # noqa: N803
+    """Labels are appended while long runs train: the record must name the
+    files the model learnt from, not what is on disk when it is saved."""
+    cfg = tiny_config(tmp_path, SHARED)
+    before = {f: sha256(f) for f in [*cfg.train_files, *cfg.dev_files]}
+    data = load_data(cfg)
+    with open(cfg.train_files[0], "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"text": "新增一段加强水污染防治的段落。", "labels": ["water"]}, ensure_ascii=False) + "\n")
+    assert run_record(cfg, data, 1.0, [])["data_files"] == before != {f: sha256(f) for f in before}

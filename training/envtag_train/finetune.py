@@ -124,6 +124,10 @@ class TrainingData:
     # corpus paragraphs (cleaned) with the teacher ensemble's soft targets (config `teachers`)
     soft_texts: list[str] = field(default_factory=list)
     soft_targets: np.ndarray | None = None
+    # sha256 of each data file and teacher weight file when it was read: labels are edited while
+    # long runs train, and the record must name what the model learnt from, not what is on disk later
+    file_hashes: dict[str, str] = field(default_factory=dict)
+    teacher_hashes: dict[str, str] = field(default_factory=dict)
 
     @property
     def dev(self) -> list[Example]:
@@ -138,6 +142,7 @@ def load_data(cfg: TrainConfig) -> TrainingData:
     standard sentence) recurs across documents, and training on it would
     inflate every figure measured on that set."""
     taxonomy = load_taxonomy()
+    hashes = {str(f): sha256(f) for f in [*cfg.train_files, *cfg.dev_files, *cfg.report_files]}
     dev_sets = {Path(f).stem: load_content(f, taxonomy) for f in cfg.dev_files}
     report_sets = {Path(f).stem: load_content(f, taxonomy) for f in cfg.report_files}
     evaluated = {clean(e.text) for examples in [*dev_sets.values(), *report_sets.values()] for e in examples}
@@ -150,6 +155,7 @@ def load_data(cfg: TrainConfig) -> TrainingData:
         dev_sets=dev_sets,
         report_sets=report_sets,
         held_out=len(train) - len(kept),
+        file_hashes=hashes,
     )
     if not data.train and data.held_out:
         raise ConfigError("every training paragraph is also in a dev or report set; train on other files")
@@ -342,6 +348,7 @@ def _run(cfg: TrainConfig, log, out: Path, work: Path) -> Path:
     if cfg.teacher_paragraphs:
         from .distill import soft_labelled
 
+        data.teacher_hashes = {t: sha256(Path(t) / "model.safetensors") for t in cfg.teachers}
         data.soft_texts, data.soft_targets = soft_labelled(cfg, {clean(e.text) for e in data.train}, log)
     shutil.rmtree(work, ignore_errors=True)
     recover_interrupted_publish(out)
@@ -382,7 +389,7 @@ def run_record(cfg: TrainConfig, data: TrainingData, minutes: float, history: li
     """What a saved model records of its run: config, data hashes, teachers, time, selection."""
     return {
         "training_config": asdict(cfg),
-        "data_files": {str(f): sha256(f) for f in [*cfg.train_files, *cfg.dev_files, *cfg.report_files]},
+        "data_files": data.file_hashes,
         "train_paragraphs": len(data.train),
         "train_left_out_as_evaluation_text": data.held_out,
         "base_model": cfg.base_model or "random-init",
@@ -400,7 +407,7 @@ def teacher_record(cfg: TrainConfig, data: TrainingData) -> dict:
     if not data.soft_texts:
         return {}
     return {
-        "teachers": {t: sha256(Path(t) / "model.safetensors") for t in cfg.teachers},
+        "teachers": data.teacher_hashes,
         "teacher_corpus": {f: sha256(f) for f in cfg.teacher_corpus},
         "teacher_paragraphs": len(data.soft_texts),
         "teacher_mean_targets": [round(float(v), 4) for v in data.soft_targets.mean(axis=0)],
