@@ -1,8 +1,9 @@
 """The shipped default on the project's evaluation sets, as `envtag tag` runs it.
 
 Floors sit just under what benchmarks/quality/results.md measured, so a
-regression fails here; they are not the targets of issue 9 (90% on every
-challenge set, 0.95 macro-F1 on dev_corpus), which this model does not reach.
+regression fails here. Four challenge sets are held at issue 9's target (90%);
+context media (0.80) and dev_corpus (0.82 macro-F1, the target is 0.95) are
+held below it, where this model still is.
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ from envtag_train.calibrate import evaluate_sets
 
 REPO = Path(__file__).resolve().parents[2]
 # exact match (challenge sets) or macro-F1 (dev sets) the default must keep.
-# Context media sits at 0.74: the round-8 default measured 0.763 there (the
-# round-7 one 0.746; the round-2 one 0.831, its luckiest seed).
+# Four challenge sets sit at issue 9's 90% (the round-10 default measured 0.933
+# to 0.966 there); context media at 0.80 (it measured 0.831, the round-8 one 0.763).
 FLOORS = {
-    "challenge/case_narratives": ("exact_match", 0.85),
-    "challenge/characters_not_meaning": ("exact_match", 0.85),
-    "challenge/context_media": ("exact_match", 0.74),
-    "challenge/implicit_enforcement": ("exact_match", 0.85),
-    "challenge/implicit_supervision": ("exact_match", 0.85),
-    "dev_corpus": ("macro_f1", 0.81),
+    "challenge/case_narratives": ("exact_match", 0.90),
+    "challenge/characters_not_meaning": ("exact_match", 0.90),
+    "challenge/context_media": ("exact_match", 0.80),
+    "challenge/implicit_enforcement": ("exact_match", 0.90),
+    "challenge/implicit_supervision": ("exact_match", 0.90),
+    "dev_corpus": ("macro_f1", 0.82),
 }
 
 
