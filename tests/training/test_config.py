@@ -60,16 +60,3 @@ def test_teacher_distillation_needs_teachers_and_a_corpus():
         TrainConfig(teacher_paragraphs=500)
     with pytest.raises(ConfigError, match="teacher_paragraphs must be >= 0"):
         TrainConfig(teacher_paragraphs=-1)
-
-
-def test_a_missing_teacher_is_named_when_the_config_is_validated(tmp_path):
-    data = tmp_path / "train.jsonl"
-    data.write_text('{"text": "加强大气污染防治。", "labels": ["air"]}\n', encoding="utf-8")
-    cfg = TrainConfig(
-        train_files=[str(data)], dev_file=str(data), base_model="bert-base-chinese",
-        teachers=[str(tmp_path / "runs" / "g7")], teacher_corpus=[str(data)], teacher_paragraphs=10,
-    )  # fmt: skip
-    with pytest.raises(ConfigError, match="teacher .*g7 is not a trained envtag model directory"):
-        cfg.validate()
-    cfg.teacher_paragraphs = 0  # gold labels alone: the teachers are not needed
-    cfg.validate()

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from envtag.errors import ConfigError
-from envtag_train.distill import DistillConfig, distill, draw, teacher_targets
+from envtag_train.config import TrainConfig
+from envtag_train.distill import DistillConfig, distill, draw, require_teachers, teacher_targets
 
 PARAGRAPHS = [
     "全面加强大气污染防治，推进燃煤锅炉超低排放改造和扬尘综合整治。",
@@ -79,3 +80,14 @@ def test_distill_writes_an_encoder_and_its_record(onnx_model, tmp_path):
     meta = json.loads((out / "distill.json").read_text(encoding="utf-8"))
     assert meta["paragraphs"] == 2 * len(PARAGRAPHS) - 2 - 1  # titles and paragraphs, less document d0 and the dev text
     assert set(meta["teachers"]) == {str(onnx_model)}
+
+
+def test_a_missing_teacher_is_named_before_the_data_loads(tmp_path):
+    corpus, dev = _corpus(tmp_path)
+    cfg = TrainConfig(
+        dev_file=str(dev), teachers=[str(tmp_path / "runs" / "g7")], teacher_corpus=[str(corpus)], teacher_paragraphs=10
+    )
+    with pytest.raises(ConfigError, match="teacher .*g7 is not a trained envtag model directory"):
+        require_teachers(cfg)
+    cfg.teacher_paragraphs = 0  # gold labels alone: the teachers are not needed
+    require_teachers(cfg)

@@ -109,12 +109,6 @@ class TrainConfig:
                 raise ConfigError(f"config: data file {f} does not exist")
         if not self.base_model and not self.model_config:
             raise ConfigError("config: set base_model (a directory or hub id) or model_config (random init)")
-        for location in self.teachers if self.teacher_paragraphs else []:  # runs/… of a recipe, not in git
-            if not (Path(location) / "envtag.json").exists():
-                raise ConfigError(
-                    f"config: teacher {location} is not a trained envtag model directory (no envtag.json); "
-                    "train the teachers first (see the config's comments) or set teacher_paragraphs: 0"
-                )
 
 
 def parse_override(item: str) -> tuple[str, Any]:

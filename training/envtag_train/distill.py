@@ -130,6 +130,17 @@ def teacher_targets(teachers: list[str], paragraphs: list[str], log=print) -> np
     return (total / len(teachers)).astype(np.float32)
 
 
+def require_teachers(cfg: TrainConfig) -> None:
+    """The teachers of a training config are runs of a recipe (runs/…), not in git: name a
+    missing one before any data loads, not minutes later when the draw begins."""
+    for location in cfg.teachers if cfg.teacher_paragraphs else []:
+        if not (Path(location) / "envtag.json").exists():
+            raise ConfigError(
+                f"config: teacher {location} is not a trained envtag model directory (no envtag.json); "
+                "train the teachers first (see the config's comments) or set teacher_paragraphs: 0"
+            )
+
+
 def soft_labelled(cfg: TrainConfig, train_texts: set[str], log=print) -> tuple[list[str], np.ndarray]:
     """Corpus paragraphs and the teachers' soft targets for a training config
     (``teachers``, ``teacher_corpus``, ``teacher_paragraphs``): distillation

@@ -335,6 +335,9 @@ def _run(cfg: TrainConfig, log, out: Path, work: Path) -> Path:
     from transformers import set_seed
 
     cfg.validate()
+    from .distill import require_teachers
+
+    require_teachers(cfg)
     datasets.disable_progress_bars()
     transformers.utils.logging.disable_progress_bar()
     set_seed(cfg.seed)
