@@ -1,4 +1,4 @@
-"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 13).
+"""How the uncertainty-sampled corpus paragraphs of labels/corpus_train.jsonl were chosen (rounds 3 to 15).
 
     git worktree add /tmp/round2 ba8a705     # the round-2 default drew rounds 3 to 8 (still shipped then)
     .venv/bin/python labels/sampling/sample_uncertain.py --round 3 --model /tmp/round2/models/default --out runs/s
@@ -13,8 +13,10 @@
     git worktree add /tmp/round8 d48739c     # the round-8 default drew rounds 11 and 12
     .venv/bin/python labels/sampling/sample_uncertain.py --round 11 --model /tmp/round8/models/default --out runs/s
     .venv/bin/python labels/sampling/sample_uncertain.py --round 12 --model /tmp/round8/models/default --out runs/s
-    git worktree add /tmp/round10 09b3c53    # the round-10 default drew round 13
+    git worktree add /tmp/round10 09b3c53    # the round-10 default drew rounds 13 to 15
     .venv/bin/python labels/sampling/sample_uncertain.py --round 13 --model /tmp/round10/models/default --out runs/s
+    .venv/bin/python labels/sampling/sample_uncertain.py --round 14 --model /tmp/round10/models/default --out runs/s
+    .venv/bin/python labels/sampling/sample_uncertain.py --round 15 --model /tmp/round10/models/default --out runs/s
 
 Rounds 1–2 sampled by lexicon cue and register, and the round-2 default
 still erred mostly where it was unsure. So each register contributes a
@@ -172,6 +174,18 @@ ROUNDS = {
             ("registers", "other"): 250, ("registers", "bureau"): 150, ("registers", "research"): 250,
             ("policy", "news"): 150, ("news", "news"): 150, ("policy", "law"): 100,
             ("registers", "judgment"): 50, ("registers", "news"): 50, ("policy", "other"): 50}, doc_cap=14),
+    ), skip_annotated_texts=True),
+    # round 14 (drawn by the round-10 default, after round 13): the registers with paragraphs left
+    14: Round(("S",), (
+        Draw("pool_train20", "f", 2612077, 1500, {
+            ("registers", "research"): 300, ("policy", "news"): 200, ("news", "news"): 200,
+            ("policy", "law"): 150, ("policy", "other"): 150, ("registers", "news"): 50}, doc_cap=14),
+    ), skip_annotated_texts=True),
+    # round 15 (drawn by the round-10 default, after round 14): the same registers
+    15: Round(("T",), (
+        Draw("pool_train21", "e", 2612078, 1500, {
+            ("registers", "research"): 300, ("policy", "news"): 200, ("news", "news"): 200,
+            ("policy", "law"): 150, ("policy", "other"): 150, ("registers", "news"): 50}, doc_cap=14),
     ), skip_annotated_texts=True),
 }  # fmt: skip
 
