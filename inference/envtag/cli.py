@@ -71,8 +71,12 @@ def tag(
         ),
     ] = "auto",
     jobs: Annotated[
-        str, typer.Option(help="Worker processes, each with its own model copy: N or 'auto' (half the cores).")
-    ] = "1",
+        str,
+        typer.Option(
+            help="Worker processes, each with its own model copy: N, or 'auto' (one per core, at most 8). "
+            "A short input is tagged in this process. Records are the same for any N."
+        ),
+    ] = "auto",
     stdin_format: Annotated[
         str, typer.Option("--format", help="What stdin (-) holds: auto (sniffed), txt, jsonl, csv or tsv.")
     ] = "auto",

@@ -1,4 +1,4 @@
-"""--jobs N: worker processes write exactly the records one process writes, in the same order."""
+"""--jobs N (one worker per core by default): workers write exactly the records one process writes, in order."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from envtag.cli import app
-from envtag.parallel import resolve_jobs
+from envtag.parallel import ParallelTagger, available_cores, resolve_jobs
+from envtag.tagger import Tagger
 
 runner = CliRunner()
 
@@ -44,3 +45,25 @@ def test_jobs_on_the_seed_articles_are_byte_identical(tmp_path, onnx_model, SHAR
         assert res.exit_code == 0, res.output
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] and outputs[0].count(b"\n") == 58
+
+
+def test_auto_is_one_worker_per_available_core_up_to_eight():
+    assert resolve_jobs("auto") == max(1, min(available_cores(), 8))
+
+
+def test_an_input_of_one_chunk_is_tagged_without_starting_workers(onnx_model):
+    tagger = Tagger.from_pretrained(onnx_model)
+    texts = ["加强大气污染防治，依法查处违法排污。", "编辑：王明", "推进污水处理厂提标改造。"]
+    with ParallelTagger(tagger, 2) as pool:
+        (preds,) = list(pool.predict_chunks([texts]))
+        assert not pool.started
+    assert [p.to_dict() for p in preds] == [p.to_dict() for p in tagger.predict(texts)]
+
+
+def test_workers_start_at_the_second_chunk_and_keep_the_order(onnx_model):
+    tagger = Tagger.from_pretrained(onnx_model)
+    chunks = [[f"第{i}段：推进污水处理，依法查处违法排污。"] * 3 for i in range(4)]
+    with ParallelTagger(tagger, 2) as pool:
+        got = [[p.to_dict() for p in preds] for preds in pool.predict_chunks(chunks)]
+        assert pool.started
+    assert got == [[p.to_dict() for p in tagger.predict(chunk)] for chunk in chunks]
