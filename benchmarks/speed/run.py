@@ -30,8 +30,8 @@ In one run, on this machine:
 * **Cold start**: wall time of ``envtag tag`` on a one-paragraph file with
   the ONNX model (median of 3 after one warm-up run), and whether torch or
   transformers were imported.
-* **Peak RSS** of ``envtag tag --no-evidence --jobs 1`` (one process; each
-  worker of ``--jobs N`` holds about as much) on 10k and 100k paragraphs
+* **Peak RSS** of ``envtag tag --no-evidence --jobs 1`` (one process; the
+  workers of ``--jobs N`` each hold a model copy too) on 10k and 100k paragraphs
   (corpus paragraphs cycled), from ``/usr/bin/time -f %M`` (else psutil).
 * **int8 vs fp32 macro-F1** on the content rows of ``silver_dev`` through
   ``Tagger.predict`` (``backend="onnx"`` vs ``backend="torch"``), scored by

@@ -4,7 +4,7 @@ Each worker loads its own copy of the model (its own ONNX Runtime session)
 with ``threads`` intra-op threads, chosen so that workers × threads ≤ cores.
 One paragraph's model call is too small to keep two threads busy, so one
 single-threaded worker per core tags faster than one process with all
-the cores (1.6× on 2 cores, ``benchmarks/speed``): ``--jobs auto``, the
+the cores (1.4–1.6× on 2 cores, ``benchmarks/speed``): ``--jobs auto``, the
 default, does that. Workers start only when the input is longer than one
 chunk; a shorter input is tagged in this process, where starting worker
 processes would cost more than it saves.
@@ -29,7 +29,7 @@ from .tagger import Prediction, Tagger
 _WORKER: Tagger | None = None
 
 
-# ``auto`` stops here: each worker holds its own copy of the model (~180 MiB).
+# ``auto`` stops here: each worker holds its own copy of the model (~155 MiB).
 MAX_AUTO_JOBS = 8
 
 
