@@ -445,8 +445,10 @@ def run_throughput(args, model: Path, desc: str, result: dict, sample: list[str]
 
 def run_jobs(args, model: Path, result: dict, sample: list[str], work: Path, log) -> None:
     """``envtag tag --jobs N`` for N = 1 … cores, with evidence; checks the records match."""
+    from envtag.parallel import available_cores  # the cores `envtag tag --jobs` divides, not the machine's
+
     src = write_lines(work / "sample.txt", sample)
-    cores = os.cpu_count() or 1
+    cores = available_cores()
     rows, first = [], None
     for jobs in sorted({1, 2, *(n for n in (4, 8, 16) if n <= cores)}):
         out = work / f"jobs{jobs}.jsonl"
