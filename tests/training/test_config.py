@@ -60,3 +60,16 @@ def test_teacher_distillation_needs_teachers_and_a_corpus():
         TrainConfig(teacher_paragraphs=500)
     with pytest.raises(ConfigError, match="teacher_paragraphs must be >= 0"):
         TrainConfig(teacher_paragraphs=-1)
+
+
+def test_train_repeats_name_training_files_and_whole_counts(tmp_path):
+    data = tmp_path / "silver.jsonl"
+    data.write_text('{"text": "x", "labels": []}\n')
+    cfg = load_config(None, [f"train_files=[{data}]", f"dev_file={data}", "base_model=x", "train_repeats={silver: 2}"])
+    cfg.validate()
+    assert cfg.train_repeats == {"silver": 2}
+    with pytest.raises(ConfigError, match="whole numbers >= 1"):
+        load_config(None, ["train_repeats={silver: 0}"])
+    cfg = load_config(None, [f"train_files=[{data}]", f"dev_file={data}", "base_model=x", "train_repeats={gold: 2}"])
+    with pytest.raises(ConfigError, match="gold, which is no stem of train_files"):
+        cfg.validate()

@@ -97,3 +97,21 @@ def test_the_run_record_hashes_the_data_as_it_was_read(tmp_path, SHARED):  # noq
     with open(cfg.train_files[0], "a", encoding="utf-8") as fh:
         fh.write(json.dumps({"text": "新增一段加强水污染防治的段落。", "labels": ["water"]}, ensure_ascii=False) + "\n")
     assert run_record(cfg, data, 1.0, [])["data_files"] == before != {f: sha256(f) for f in before}
+
+
+def test_train_repeats_show_a_files_paragraphs_that_often_per_epoch(tmp_path, SHARED):  # noqa: N803
+    """Upsampling one register: its paragraphs recur in the epoch's gold part
+    (and weigh in the positive-class counts), the other files' once; the
+    record still counts each paragraph once and says what an epoch sees."""
+    (tmp_path / "data").mkdir()
+    cfg = tiny_config(tmp_path / "data", SHARED)
+    once = load_data(cfg)
+    cfg.train_repeats = {Path(cfg.train_files[0]).stem: 3}
+    data = load_data(cfg)
+    texts, targets = training_targets(data)
+    assert len(data.train) == len(once.train)
+    assert len(texts) == len(targets) == 3 * len(once.train)
+    assert texts[:3] == [texts[0]] * 3
+    record = run_record(cfg, data, 1.0, [])
+    assert record["train_paragraphs"] == len(once.train)
+    assert record["train_paragraphs_per_epoch"] == 3 * len(once.train)

@@ -33,6 +33,11 @@ def path_field(default=dataclasses.MISSING, *, list_of: bool = False, hub: bool 
 @dataclass
 class TrainConfig:
     train_files: list[str] = path_field(list_of=True)
+    # How often one epoch sees each paragraph of a training file, by the file's
+    # stem (e.g. {silver_train: 3}); files not named are seen once. When one
+    # register floods the training set, upsampling the others keeps the model
+    # from trading them away.
+    train_repeats: dict[str, Any] = field(default_factory=dict)
     dev_file: str = path_field("")
     # More dev sets (e.g. labels/dev_corpus.jsonl): model selection and
     # thresholds use dev_file and these together; each is also scored alone.
@@ -97,6 +102,11 @@ class TrainConfig:
             if not ok:
                 key = msg.split()[0]
                 raise ConfigError(f"config: {msg}, got {getattr(self, key)!r}")
+        for stem, times in self.train_repeats.items():
+            if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+                raise ConfigError(
+                    f"config: train_repeats must map file stems to whole numbers >= 1, got {stem}: {times!r}"
+                )
 
     def validate(self) -> None:
         """What only a training run needs: data files that exist and a model to start from."""
@@ -104,6 +114,9 @@ class TrainConfig:
             raise ConfigError("config: train_files is empty; list at least one annotated JSONL file")
         if not self.dev_file:
             raise ConfigError("config: dev_file is required (used for early stopping and thresholds)")
+        unknown = sorted(set(self.train_repeats) - {Path(f).stem for f in self.train_files})
+        if unknown:
+            raise ConfigError(f"config: train_repeats names {', '.join(unknown)}, which is no stem of train_files")
         for f in [*self.train_files, *self.dev_files, *self.report_files, *self.teacher_corpus]:
             if not Path(f).exists():
                 raise ConfigError(f"config: data file {f} does not exist")

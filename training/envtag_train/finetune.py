@@ -121,6 +121,8 @@ class TrainingData:
     dev_sets: dict[str, list[Example]]
     report_sets: dict[str, list[Example]]
     held_out: int = 0  # training paragraphs dropped because an evaluation set has the same text
+    # how many times an epoch sees each training paragraph (config `train_repeats`); empty = once each
+    repeats: list[int] = field(default_factory=list)
     # corpus paragraphs (cleaned) with the teacher ensemble's soft targets (config `teachers`)
     soft_texts: list[str] = field(default_factory=list)
     soft_targets: np.ndarray | None = None
@@ -132,6 +134,11 @@ class TrainingData:
     @property
     def dev(self) -> list[Example]:
         return [e for examples in self.dev_sets.values() for e in examples]
+
+    def epoch_gold(self) -> list[Example]:
+        """The gold paragraphs one epoch sees, each repeated as its file's `train_repeats` says."""
+        repeats = self.repeats or [1] * len(self.train)
+        return [e for e, times in zip(self.train, repeats, strict=True) for _ in range(times)]
 
 
 def load_data(cfg: TrainConfig) -> TrainingData:
@@ -146,12 +153,13 @@ def load_data(cfg: TrainConfig) -> TrainingData:
     dev_sets = {Path(f).stem: load_content(f, taxonomy) for f in cfg.dev_files}
     report_sets = {Path(f).stem: load_content(f, taxonomy) for f in cfg.report_files}
     evaluated = {clean(e.text) for examples in [*dev_sets.values(), *report_sets.values()] for e in examples}
-    train = [e for f in cfg.train_files for e in load_content(f, taxonomy)]
-    kept = [e for e in train if clean(e.text) not in evaluated]
+    train = [(e, cfg.train_repeats.get(Path(f).stem, 1)) for f in cfg.train_files for e in load_content(f, taxonomy)]
+    kept = [(e, times) for e, times in train if clean(e.text) not in evaluated]
     data = TrainingData(
         labels=taxonomy.ids,
         taxonomy_version=taxonomy.version,
-        train=kept,
+        train=[e for e, _ in kept],
+        repeats=[times for _, times in kept] if cfg.train_repeats else [],
         dev_sets=dev_sets,
         report_sets=report_sets,
         held_out=len(train) - len(kept),
@@ -183,7 +191,7 @@ def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
 
     from .weighted_trainer import WeightedTrainer
 
-    y = label_matrix(data.train, data.labels)
+    y = label_matrix(data.epoch_gold(), data.labels)
     pos = y.sum(0)
     pos_weight = np.clip((len(y) - pos) / np.maximum(pos, 1), 1.0, cfg.max_pos_weight)
 
@@ -248,9 +256,11 @@ def training_arguments(cfg: TrainConfig, work: Path):
 
 
 def training_targets(data: TrainingData) -> tuple[list[str], np.ndarray]:
-    """Cleaned training texts and targets: the gold paragraphs, then the teacher-labelled ones."""
-    texts = [clean(e.text) for e in data.train]
-    targets = label_matrix(data.train, data.labels)
+    """Cleaned training texts and targets: the gold paragraphs (each as often as
+    its file's repeat says), then the teacher-labelled ones."""
+    gold = data.epoch_gold()
+    texts = [clean(e.text) for e in gold]
+    targets = label_matrix(gold, data.labels)
     if data.soft_texts:
         texts += data.soft_texts
         targets = np.vstack([targets, data.soft_targets.astype(np.float32)])
@@ -394,6 +404,7 @@ def run_record(cfg: TrainConfig, data: TrainingData, minutes: float, history: li
         "training_config": asdict(cfg),
         "data_files": data.file_hashes,
         "train_paragraphs": len(data.train),
+        "train_paragraphs_per_epoch": sum(data.repeats) if data.repeats else len(data.train),
         "train_left_out_as_evaluation_text": data.held_out,
         "base_model": cfg.base_model or "random-init",
         **teacher_record(cfg, data),
