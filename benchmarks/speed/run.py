@@ -30,9 +30,12 @@ In one run, on this machine:
 * **Cold start**: wall time of ``envtag tag`` on a one-paragraph file with
   the ONNX model (median of 3 after one warm-up run), and whether torch or
   transformers were imported.
-* **Peak RSS** of ``envtag tag --no-evidence --jobs 1`` (one process; the
-  workers of ``--jobs N`` each hold a model copy too) on 10k and 100k paragraphs
-  (corpus paragraphs cycled), from ``/usr/bin/time -f %M`` (else psutil).
+* **Peak RSS** of ``envtag tag --no-evidence --jobs 1`` (one process) on 10k
+  and 100k paragraphs (corpus paragraphs cycled), from ``/usr/bin/time -f %M``
+  (else psutil); and the **memory of the process tree** of ``envtag tag
+  --jobs 1`` and of the default ``--jobs auto`` (whose workers each hold a
+  model) on the first size, with evidence, as summed PSS and RSS polled with
+  psutil.
 * **int8 vs fp32 macro-F1** on the content rows of ``silver_dev`` through
   ``Tagger.predict`` (``backend="onnx"`` vs ``backend="torch"``), scored by
   ``envtag_train.metrics.multilabel_report``.
@@ -195,11 +198,55 @@ def run_measured(cmd: list[str], timeout: float = 3600) -> dict:
     return {"wall_s": wall, "peak_rss_mib": None if rss_kb is None else rss_kb / 1024}
 
 
-def tag(model: Path, src: Path, out: Path, evidence: bool = True, extra: tuple[str, ...] = ()) -> dict:
+def run_measured_tree(cmd: list[str], timeout: float = 3600) -> dict:
+    """Run a command; its wall time and the peak, over time, of the memory its
+    whole process tree holds (MiB), polled with psutil every 0.1 s.
+
+    ``--jobs N`` starts worker processes that each load a model: the main
+    process's peak alone would hide them. Two sums are kept: RSS (pages shared
+    between the processes, such as the Python runtime, count once per process)
+    and PSS (shared pages split among their sharers, so the sum is what the
+    tree costs the machine)."""
+    import psutil
+
+    t0 = time.perf_counter()
+    p = psutil.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_rss = peak_pss = 0
+    peak_procs = 1
+    while p.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            procs = [p, *p.children(recursive=True)]
+            rss = pss = 0
+            for proc in procs:
+                with contextlib.suppress(psutil.Error):
+                    info = proc.memory_full_info()
+                    rss, pss = rss + info.rss, pss + info.pss
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            peak_procs = max(peak_procs, len(procs))
+        if time.perf_counter() - t0 > timeout:
+            p.kill()
+        time.sleep(0.1)
+    wall = time.perf_counter() - t0
+    _, err = p.communicate()
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {err.strip()[-2000:]}")
+    mib = 1024 * 1024
+    return {
+        "wall_s": wall,
+        "peak_rss_sum_mib": peak_rss / mib,
+        "peak_pss_sum_mib": peak_pss / mib,
+        "processes": peak_procs,
+    }
+
+
+def tag(
+    model: Path, src: Path, out: Path, evidence: bool = True, extra: tuple[str, ...] = (), tree: bool = False
+) -> dict:
+    """``envtag tag`` on ``src``, measured (``tree``: the memory of every process it starts)."""
     cmd = [*envtag_cmd(), "tag", str(src), "--model", str(model), "-o", str(out), *extra]
     if not evidence:
         cmd.append("--no-evidence")
-    res = run_measured(cmd)
+    res = run_measured_tree(cmd) if tree else run_measured(cmd)
     with open(out, encoding="utf-8") as fh:
         res["records"] = sum(1 for _ in fh)
     return res
@@ -346,6 +393,13 @@ def to_markdown(r: dict) -> str:
             f"* Peak RSS, `envtag tag --no-evidence --jobs 1` on {k['paragraphs']:,} paragraphs: "
             f"**{fmt(k['peak_rss_mib'])} MiB** ({fmt(k['wall_s'])} s, {fmt(k['par_s'])} par/s)"
         )
+    for k in r.get("rss_tree", []):
+        lines.append(
+            f"* Peak memory of the process tree, `envtag tag --jobs {k['jobs']}` (evidence on) on "
+            f"{k['paragraphs']:,} paragraphs, {k['processes']} process(es): **{fmt(k['peak_pss_sum_mib'])} MiB** "
+            f"PSS summed (shared pages split), {fmt(k['peak_rss_sum_mib'])} MiB RSS summed "
+            f"({fmt(k['wall_s'])} s, {fmt(k['par_s'])} par/s; psutil, polled every 0.1 s)"
+        )
     if "quality" in r:
         q = r["quality"]
         lines.append(
@@ -478,6 +532,22 @@ def run_rss(args, model: Path, result: dict, pool: list[str], order: list[int], 
     result["rss_ratio"] = None
     if len(rss) >= 2 and rss[0]["peak_rss_mib"] and rss[-1]["peak_rss_mib"]:
         result["rss_ratio"] = rss[-1]["peak_rss_mib"] / rss[0]["peak_rss_mib"]
+    result["rss_tree"] = [rss_tree(model, pool, order, args.rss_sizes[0], jobs, work, log) for jobs in ("1", "auto")]
+
+
+def rss_tree(model: Path, pool: list[str], order: list[int], size: int, jobs: str, work: Path, log) -> dict:
+    """Memory of ``envtag tag --jobs JOBS`` (evidence on, as shipped) over its process tree."""
+    src = write_lines(work / f"tree-{size}.txt", [pool[order[i % len(order)]] for i in range(size)])
+    res = tag(model, src, work / "tree.jsonl", extra=("--jobs", jobs), tree=True)
+    src.unlink()
+    if res["records"] != size:
+        raise RuntimeError(f"process-tree memory run: {res['records']} output records for {size} paragraphs")
+    res.update(paragraphs=size, jobs=jobs, par_s=size / res["wall_s"])
+    log(
+        f"  --jobs {jobs}, {size} paragraphs, {res['processes']} processes: PSS {res['peak_pss_sum_mib']:.0f} MiB, "
+        f"RSS {res['peak_rss_sum_mib']:.0f} MiB summed"
+    )
+    return res
 
 
 def targets(r: dict) -> list[dict]:
