@@ -404,7 +404,7 @@ def run_record(cfg: TrainConfig, data: TrainingData, minutes: float, history: li
         "training_config": asdict(cfg),
         "data_files": data.file_hashes,
         "train_paragraphs": len(data.train),
-        "train_paragraphs_per_epoch": sum(data.repeats) if data.repeats else len(data.train),
+        "train_paragraphs_per_epoch": len(data.epoch_gold()),
         "train_left_out_as_evaluation_text": data.held_out,
         "base_model": cfg.base_model or "random-init",
         **teacher_record(cfg, data),
