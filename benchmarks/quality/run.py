@@ -4,8 +4,10 @@
         [--seeds recipe=DIR1,DIR2,DIR3] [--ensemble teacher=DIR1,DIR2,DIR3] [--out benchmarks/quality/results.md]
 
 Evaluation sets (content rows only; ``content: false`` rows carry no labels):
-``silver_dev`` and ``seeds_gold`` (``../shared/data``), ``dev_corpus``
-(``labels/``, stand-off corpus paragraphs, double-annotated and adjudicated)
+``silver_dev`` and ``seeds_gold`` (``../shared/data``), ``silver_dev_reviewed``
+(the same paragraphs relabelled blind by two annotators and adjudicated; report
+only), ``dev_corpus`` (``labels/``, stand-off corpus paragraphs, double-annotated
+and adjudicated)
 and the CheckList challenge sets (``labels/challenge/*.jsonl``), on which the
 exact-match accuracy is the figure that counts.
 
@@ -55,6 +57,8 @@ def evaluation_sets() -> dict[str, list[Example]]:
     """Every evaluation set by name, in report order."""
     sets = {
         "silver_dev": load_content(SHARED_DATA / "silver_dev.jsonl"),
+        # silver_dev as two blind annotators and an adjudicator read it by the guide (report only)
+        "silver_dev_reviewed": load_content(REPO / "labels" / "silver_dev_reviewed.jsonl"),
         "dev_corpus": load_content(REPO / "labels" / "dev_corpus.jsonl"),
         "seeds_gold": load_content(SHARED_DATA / "seeds_gold.jsonl"),
     }
@@ -241,7 +245,7 @@ def render(results: dict, spreads: dict, meta: dict, labels: list[str]) -> str:
     if spreads:
         parts += ["## Seeds", "", spread_table(spreads, [s for s in sets if not s.startswith("challenge:")])]
     parts += ["## Per-label F1", ""]
-    for s in ("silver_dev", "dev_corpus", "seeds_gold"):
+    for s in ("silver_dev", "silver_dev_reviewed", "dev_corpus", "seeds_gold"):
         parts += [f"### {s}", "", per_label_table(results, s, labels)]
     return "\n".join(parts)
 

@@ -46,7 +46,7 @@ def test_seed_spread_reports_mean_and_sd(bench):
 
 def test_every_evaluation_set_loads_with_content_rows(bench):
     sets = bench.evaluation_sets()
-    assert {"silver_dev", "dev_corpus", "seeds_gold"} <= set(sets)
+    assert {"silver_dev", "silver_dev_reviewed", "dev_corpus", "seeds_gold"} <= set(sets)
     assert all(len(examples) > 0 for examples in sets.values())
 
 

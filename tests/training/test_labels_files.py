@@ -13,7 +13,9 @@ from envtag_train.annotations import load_examples, validate_file
 
 LABELS = Path(__file__).resolve().parents[2] / "labels"
 FILES = sorted(LABELS.glob("*.jsonl")) + sorted((LABELS / "challenge").glob("*.jsonl"))
-STANDOFF = ["corpus_train.jsonl", "dev_corpus.jsonl"]
+STANDOFF = [
+    "corpus_train.jsonl", "dev_corpus.jsonl", "silver_train_reviewed.jsonl", "silver_dev_reviewed.jsonl",
+]  # fmt: skip
 
 
 def _records(path: Path) -> list[dict]:
@@ -36,7 +38,8 @@ def test_standoff_files_carry_no_text_and_resolve(name):
 
 def test_dev_corpus_documents_are_used_nowhere_else():
     dev_docs = {r["doc"] for r in _records(LABELS / "dev_corpus.jsonl")}
-    train_docs = {r["doc"] for r in _records(LABELS / "corpus_train.jsonl")}
+    train = ("corpus_train.jsonl", "silver_train_reviewed.jsonl")
+    train_docs = {r["doc"] for name in train for r in _records(LABELS / name)}
     assert dev_docs and not dev_docs & train_docs
 
 
@@ -95,3 +98,18 @@ def test_no_inline_text_holds_the_middle_of_a_corpus_paragraph(SHARED):  # noqa:
     inline = [(p.name, r["id"], norm(r["text"])) for p in FILES for r in _records(p) if "text" in r]
     found = [(name, rid) for name, rid, t in inline if any(t[i : i + 25] in keys for i in range(len(t) - 24))]
     assert found == []
+
+
+@pytest.mark.parametrize("name", ["silver_train", "silver_dev"])
+def test_reviewed_silver_is_silver_relabelled(SHARED, name):  # noqa: N803
+    """A reviewed file holds every paragraph of its silver file once, in order,
+    resolving to the same text; labels differ from silver only where the review
+    says so, and the silver labels are kept beside the new ones."""
+    silver = _records(SHARED / "data" / f"{name}.jsonl")
+    path = LABELS / f"{name}_reviewed.jsonl"
+    records, examples = _records(path), load_examples(path)
+    assert [r["id"] for r in records] == [s["id"] for s in silver]
+    assert [clean(e.text) for e in examples] == [clean(s["text"]) for s in silver]
+    changed = [(r, s) for r, s in zip(records, silver, strict=True) if set(r["labels"]) != set(s["labels"])]
+    assert changed
+    assert all(r.get("reviewed") and set(r["annotations"]["silver"]) == set(s["labels"]) for r, s in changed)
