@@ -113,3 +113,18 @@ def test_reviewed_silver_is_silver_relabelled(SHARED, name):  # noqa: N803
     changed = [(r, s) for r, s in zip(records, silver, strict=True) if set(r["labels"]) != set(s["labels"])]
     assert changed
     assert all(r.get("reviewed") and set(r["annotations"]["silver"]) == set(s["labels"]) for r, s in changed)
+
+
+def test_round17_review_records_its_readings_and_follows_its_rule():
+    """A `corpus_train` label set changed by the round-17 review keeps the earlier
+    labels and every reading; the new set is the two blind readers' shared answer
+    or the adjudicator's, and law articles keep the media their law gave them."""
+    media = {"air", "water", "soil", "carbon"}
+    reviewed = [r for r in _records(LABELS / "corpus_train.jsonl") if "round-17 review" in r.get("reviewed", "")]
+    assert reviewed
+    for r in reviewed:
+        a = r["annotations"]
+        decided = a.get("r17-adjudicated", a["r17-A"] if a["r17-A"] == a["r17-B"] else None)
+        assert decided is not None, r["id"]
+        expected = set(decided) | (set(a["before-r17"]) & media if r["kind"] == "law" else set())
+        assert set(r["labels"]) == expected != set(a["before-r17"]), r["id"]
