@@ -273,14 +273,18 @@ def soup_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Directory for the averaged model.")],
     dev: Annotated[list[Path], typer.Option("--dev", help="Dev file(s) for threshold tuning (repeatable).")],
     report: Annotated[list[Path] | None, typer.Option("--report", help="Extra files scored in the card.")] = None,
+    weight: Annotated[
+        list[float] | None,
+        typer.Option("--weight", help="One per model, in order (normalised); uniform when left out."),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Average the weights of taggers trained with different seeds; re-tune thresholds on dev."""
+    """Average the weights of taggers fine-tuned from one encoder; re-tune thresholds on dev."""
 
     def go():
         from .soup import soup
 
-        out, metrics = soup(models, dev, output, report_files=report or [])
+        out, metrics = soup(models, dev, output, report_files=report or [], weights=weight or None)
         summary = ", ".join(f"{k} macro-F1 {v['macro_f1']:.4f}" for k, v in metrics.items())
         typer.echo(f"saved {out}: {summary}", err=True)
 
