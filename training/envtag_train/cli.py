@@ -277,14 +277,23 @@ def soup_cmd(
         list[float] | None,
         typer.Option("--weight", help="One per model, in order (normalised); uniform when left out."),
     ] = None,
+    greedy: Annotated[
+        bool, typer.Option("--greedy", help="Keep only the models that raise the average's dev score (greedy soup).")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Average the weights of taggers fine-tuned from one encoder; re-tune thresholds on dev."""
 
     def go():
-        from .soup import soup
+        from .soup import greedy_soup, soup
 
-        out, metrics = soup(models, dev, output, report_files=report or [], weights=weight or None)
+        if greedy and weight:
+            fail("--greedy chooses the models and averages them uniformly; leave out --weight")
+        extra = report or []
+        if greedy:
+            out, metrics = greedy_soup(models, dev, output, extra, log=lambda m: typer.echo(m, err=True))
+        else:
+            out, metrics = soup(models, dev, output, extra, weights=weight or None)
         summary = ", ".join(f"{k} macro-F1 {v['macro_f1']:.4f}" for k, v in metrics.items())
         typer.echo(f"saved {out}: {summary}", err=True)
 

@@ -5,6 +5,7 @@ lands in one basin; averaging the weights gives one model, at the cost of one,
 that is usually better and less seed-dependent than either ingredient.
 Thresholds are re-tuned on dev for the averaged model.
 
+``greedy_soup`` chooses the ingredients on dev instead of taking them all.
 Unequal weights interpolate instead: a further fine-tuning of a model on new
 labels, averaged with the model it started from (WiSE-FT, Wortsman et al.
 2022), keeps part of what the start knew while taking part of what the
@@ -14,7 +15,10 @@ continuation learnt; the weight says how much of each.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
+
+import numpy as np
 
 from envtag.atomic import stage_dir
 from envtag.errors import ModelError
@@ -45,40 +49,19 @@ def soup(
     report_files=(),
     export: bool = True,
     weights: list[float] | None = None,
+    selection: dict | None = None,
 ):
     """Average ``models``' weights into ``output`` (uniformly, or by ``weights``);
-    thresholds tuned on ``dev_files`` together."""
+    thresholds tuned on ``dev_files`` together. ``selection`` records how the
+    ingredients were chosen (``greedy_soup``)."""
     dev_files = [dev_files] if isinstance(dev_files, str | Path) else list(dev_files)
-    from safetensors.torch import load_file, save_file
-
     if len(models) < 2:
         raise ModelError("a soup needs at least two model directories")
     weights = soup_weights(weights, len(models))
-    first = Path(models[0])
-    ref = TaggerSettings.load(first)
-    states = []
-    for m in models:
-        m = Path(m)
-        if TaggerSettings.load(m).labels != ref.labels:
-            raise ModelError(f"{m}: labels differ from {first}; only taggers of one label set can be averaged")
-        states.append(load_file(str(m / "model.safetensors")))
-    keys = states[0].keys()
-    if any(s.keys() != keys for s in states):
-        raise ModelError("models have different architectures; fine-tune them from the same encoder")
-    avg = {
-        k: sum(w * s[k].float() for w, s in zip(weights, states, strict=True)).to(states[0][k].dtype)
-        if states[0][k].is_floating_point()
-        else states[0][k]
-        for k in keys
-    }
+    ref, states = _load_states(models)
     out = Path(output)
     stage = stage_dir(out)
-    for f in ("config.json", "tokenizer.json", "tokenizer_config.json"):
-        shutil.copy(first / f, stage / f)
-    save_file(avg, str(stage / "model.safetensors"), metadata={"format": "pt"})
-    settings = TaggerSettings(**{**ref.__dict__})
-    settings.thresholds = dict.fromkeys(ref.labels, 0.5)
-    settings.save(stage)
+    _write_average(stage, Path(models[0]), ref, states, weights)
     ingredients = []
     for m, w in zip(models, weights, strict=True):
         extra = TaggerSettings.load(m).extra
@@ -98,6 +81,8 @@ def soup(
         "selection": f"{'uniform' if uniform else 'weighted'} average of the ingredients' weights, "
         "per-label thresholds tuned on dev",
     }
+    if selection is not None:
+        extra["soup_selection"] = selection
     taxonomy = load_taxonomy()
     metrics = calibrate_and_publish(
         stage,
@@ -109,6 +94,102 @@ def soup(
         export=export,
     )
     return out, metrics
+
+
+def greedy_soup(
+    models: list[str | Path],
+    dev_files: str | Path | list,
+    output: str | Path,
+    report_files=(),
+    export: bool = True,
+    log=lambda message: None,
+):
+    """The greedy soup of Wortsman et al. (2022): rank the candidates by their
+    own dev macro-F1, start from the best, and keep each next one only if the
+    uniform average with it scores no lower on dev (every score at thresholds
+    tuned on dev, PyTorch scores). A candidate that pulls the average out of
+    its basin, or only repeats what is there, is left out instead of diluting
+    the soup. Publishes the chosen average as ``soup`` does."""
+    dev_files = [dev_files] if isinstance(dev_files, str | Path) else list(dev_files)
+    if len(models) < 2:
+        raise ModelError("a soup needs at least two model directories")
+    ref, states = _load_states(models)
+    taxonomy = load_taxonomy()
+    dev = [e for f in dev_files for e in load_content(f, taxonomy)]
+    alone = [_dev_score(Path(models[0]), ref, [s], dev) for s in states]
+    order = sorted(range(len(models)), key=lambda i: -alone[i])
+    chosen, best = [order[0]], alone[order[0]]
+    log(f"{models[order[0]]}: dev macro-F1 {best:.4f} alone, the start")
+    trials = []
+    for i in order[1:]:
+        score = _dev_score(Path(models[0]), ref, [states[j] for j in [*chosen, i]], dev)
+        kept = score >= best
+        trials.append({"dir": str(models[i]), "alone": round(alone[i], 6), "with": round(score, 6), "kept": kept})
+        verdict = "kept" if kept else "left out"
+        log(f"{models[i]}: dev macro-F1 {alone[i]:.4f} alone, {score:.4f} in the soup: {verdict}")
+        if kept:
+            chosen.append(i)
+            best = score
+    if len(chosen) == 1:
+        raise ModelError(
+            f"no candidate improves on {models[order[0]]} alone (dev macro-F1 {best:.4f}); use that model as it is"
+        )
+    selection = {"method": "greedy", "start": str(models[order[0]]), "trials": trials}
+    return soup([models[i] for i in chosen], dev_files, output, report_files, export, selection=selection)
+
+
+def _load_states(models: list[str | Path]) -> tuple[TaggerSettings, list[dict]]:
+    """The first model's settings and every model's weights, refused unless they can be averaged."""
+    from safetensors.torch import load_file
+
+    first = Path(models[0])
+    ref = TaggerSettings.load(first)
+    states = []
+    for m in models:
+        m = Path(m)
+        if TaggerSettings.load(m).labels != ref.labels:
+            raise ModelError(f"{m}: labels differ from {first}; only taggers of one label set can be averaged")
+        states.append(load_file(str(m / "model.safetensors")))
+    keys = states[0].keys()
+    if any(s.keys() != keys for s in states):
+        raise ModelError("models have different architectures; fine-tune them from the same encoder")
+    return ref, states
+
+
+def _write_average(stage: Path, first: Path, ref: TaggerSettings, states: list[dict], weights: list[float]) -> None:
+    """A tagger directory in ``stage``: ``first``'s config and tokenizer, the weighted
+    average of ``states``, thresholds at 0.5 until calibration."""
+    from safetensors.torch import save_file
+
+    avg = {
+        k: sum(w * s[k].float() for w, s in zip(weights, states, strict=True)).to(v.dtype)
+        if v.is_floating_point()
+        else v
+        for k, v in states[0].items()
+    }
+    for f in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(first / f, stage / f)
+    save_file(avg, str(stage / "model.safetensors"), metadata={"format": "pt"})
+    settings = TaggerSettings(**{**ref.__dict__})
+    settings.thresholds = dict.fromkeys(ref.labels, 0.5)
+    settings.save(stage)
+
+
+def _dev_score(first: Path, ref: TaggerSettings, states: list[dict], dev: list) -> float:
+    """Dev macro-F1 of the uniform average of ``states`` at thresholds tuned on ``dev``."""
+    from envtag.tagger import Tagger
+
+    from .calibrate import label_matrix, tagger_scores, tune_thresholds
+    from .metrics import multilabel_report
+
+    with tempfile.TemporaryDirectory() as tmp:
+        _write_average(Path(tmp), first, ref, states, [1.0 / len(states)] * len(states))
+        tagger = Tagger.from_pretrained(tmp, backend="torch")
+        y = label_matrix(dev, tagger.labels)
+        scores = tagger_scores(tagger, [e.text for e in dev])
+    cut = tune_thresholds(y, scores, tagger.labels)
+    given = scores >= np.asarray([cut[lab] for lab in tagger.labels])
+    return multilabel_report(y.astype(int), given.astype(int), tagger.labels)["macro_f1"]
 
 
 def _card(settings: TaggerSettings, metrics: dict, models) -> str:
