@@ -160,3 +160,11 @@ def test_soup_cli_greedy_with_weights_is_refused(tmp_path, tiny_model):
     res = CliRunner().invoke(app, [*args, "--greedy", "--weight", "1", "--weight", "1"])
     assert res.exit_code != 0 and "Traceback" not in res.output
     assert "leave out --weight" in res.stderr
+
+
+def test_soup_with_a_missing_dev_file_fails_before_writing_anything(tmp_path, tiny_model):
+    from envtag.errors import DataError
+
+    with pytest.raises(DataError, match="no such file"):
+        soup([tiny_model, tiny_model], tmp_path / "missing.jsonl", tmp_path / "out", export=False)
+    assert list(tmp_path.iterdir()) == []

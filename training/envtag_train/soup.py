@@ -59,6 +59,10 @@ def soup(
         raise ModelError("a soup needs at least two model directories")
     weights = soup_weights(weights, len(models))
     ref, states = _load_states(models)
+    taxonomy = load_taxonomy()
+    # read before the averaging and export, so that a bad file fails at once
+    dev_sets = {Path(f).stem: load_content(f, taxonomy) for f in dev_files}
+    report_sets = {Path(f).stem: load_content(f, taxonomy) for f in report_files}
     out = Path(output)
     stage = stage_dir(out)
     _write_average(stage, Path(models[0]), ref, states, weights)
@@ -83,12 +87,11 @@ def soup(
     }
     if selection is not None:
         extra["soup_selection"] = selection
-    taxonomy = load_taxonomy()
     metrics = calibrate_and_publish(
         stage,
         out,
-        {Path(f).stem: load_content(f, taxonomy) for f in dev_files},
-        {Path(f).stem: load_content(f, taxonomy) for f in report_files},
+        dev_sets,
+        report_sets,
         extra,
         card=lambda s, m: _card(s, m, models),
         export=export,
