@@ -141,7 +141,7 @@ def test_greedy_soup_leaves_out_a_candidate_that_lowers_the_dev_score(tmp_path, 
     trials = settings["extra"]["soup_selection"]["trials"]
     assert [(t["dir"], t["kept"]) for t in trials] == [(str(twin), True), (str(bad), False)]
     assert metrics["dev"]["macro_f1"] > trials[1]["with"]
-    assert lines[-1].endswith("left out")
+    assert lines[-1].endswith("left out") and lines[0].startswith("[1/5, about ")
 
 
 def test_greedy_soup_of_nothing_better_says_to_use_the_best_model(tmp_path, sharp):
