@@ -55,9 +55,7 @@ def soup(
     """Average ``models``' weights into ``output`` (uniformly, or by ``weights``);
     thresholds tuned on ``dev_files`` together. ``selection`` records how the
     ingredients were chosen (``greedy_soup``)."""
-    dev_files = [dev_files] if isinstance(dev_files, str | Path) else list(dev_files)
-    if len(models) < 2:
-        raise ModelError("a soup needs at least two model directories")
+    dev_files = _dev_list(models, dev_files)
     weights = soup_weights(weights, len(models))
     ref, states = _load_states(models)
     taxonomy = load_taxonomy()
@@ -114,9 +112,7 @@ def greedy_soup(
     tuned on dev, PyTorch scores). A candidate that pulls the average out of
     its basin, or only repeats what is there, is left out instead of diluting
     the soup. Publishes the chosen average as ``soup`` does."""
-    dev_files = [dev_files] if isinstance(dev_files, str | Path) else list(dev_files)
-    if len(models) < 2:
-        raise ModelError("a soup needs at least two model directories")
+    dev_files = _dev_list(models, dev_files)
     ref, states = _load_states(models)
     taxonomy = load_taxonomy()
     dev = [e for f in dev_files for e in load_content(f, taxonomy)]
@@ -140,6 +136,13 @@ def greedy_soup(
         )
     selection = {"method": "greedy", "start": str(models[order[0]]), "trials": trials}
     return soup([models[i] for i in chosen], dev_files, output, report_files, export, selection=selection)
+
+
+def _dev_list(models: list, dev_files: str | Path | list) -> list:
+    """``dev_files`` as a list, once the models are known to be enough for a soup."""
+    if len(models) < 2:
+        raise ModelError("a soup needs at least two model directories")
+    return [dev_files] if isinstance(dev_files, str | Path) else list(dev_files)
 
 
 def _load_states(models: list[str | Path]) -> tuple[TaggerSettings, list[dict]]:
