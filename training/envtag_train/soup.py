@@ -109,9 +109,9 @@ def greedy_soup(
     """The greedy soup of Wortsman et al. (2022): rank the candidates by their
     own dev macro-F1, start from the best, and keep each next one only if the
     uniform average with it scores no lower on dev (every score at thresholds
-    tuned on dev, PyTorch scores). A candidate that pulls the average out of
-    its basin, or only repeats what is there, is left out instead of diluting
-    the soup. Publishes the chosen average as ``soup`` does."""
+    tuned on dev, PyTorch scores; a tie keeps the candidate, as in the paper).
+    A candidate that pulls the average out of its basin is left out instead
+    of diluting the soup. Publishes the chosen average as ``soup`` does."""
     dev_files = _dev_list(models, dev_files)
     ref, states = _load_states(models)
     taxonomy = load_taxonomy()
