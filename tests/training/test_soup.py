@@ -82,8 +82,8 @@ def test_soup_cli_wrong_weight_count_is_one_line(tmp_path, tiny_model):
 
 
 def _scaled(model, out, factor: float):
-    """A copy of ``model`` with its classifier multiplied by ``factor``: large
-    factors spread the scores of a tiny model apart, negative ones invert them."""
+    """A copy of ``model`` with its classifier multiplied by ``factor``: 1.0
+    gives a twin, a negative factor a model that reads every label backwards."""
     import shutil
 
     from safetensors.torch import save_file
