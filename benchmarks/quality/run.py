@@ -41,7 +41,7 @@ import numpy as np
 from envtag.cleaning import CLEANING_VERSION, clean
 from envtag.taxonomy import load_taxonomy
 from envtag_train.annotations import Example, load_content
-from envtag_train.calibrate import label_matrix, tagger_scores, tune_thresholds
+from envtag_train.calibrate import example_scores, label_matrix, tune_thresholds
 from envtag_train.config import load_config
 from envtag_train.lexicon import LexiconTagger
 from envtag_train.metrics import multilabel_report
@@ -123,7 +123,7 @@ def tagger_system(name: str, model_dir: str) -> System:
 
     tagger = Tagger.from_pretrained(model_dir)
     cut = np.asarray([tagger.thresholds[x] for x in tagger.labels])
-    return System(name, lambda ex: tagger_scores(tagger, [e.text for e in ex]), cut)
+    return System(name, lambda ex: example_scores(tagger, ex), cut)
 
 
 def ensemble_system(name: str, dirs: list[str], labels: list[str], dev: list[Example]) -> System:
@@ -132,7 +132,7 @@ def ensemble_system(name: str, dirs: list[str], labels: list[str], dev: list[Exa
     taggers = [Tagger.from_pretrained(d) for d in dirs]
 
     def probs(examples):
-        return np.mean([tagger_scores(t, [e.text for e in examples]) for t in taggers], axis=0)
+        return np.mean([example_scores(t, examples) for t in taggers], axis=0)
 
     tuned = tune_thresholds(label_matrix(dev, labels), probs(dev), labels)
     return System(name, probs, np.asarray([tuned[lab] for lab in labels]))

@@ -24,12 +24,20 @@ class BatchTagger:
     """``batch -> batch`` with ``labels`` and ``envtag`` columns added."""
 
     def __init__(
-        self, model: str | Path | None = None, text_column: str = "text", evidence: bool = True, threads: int = 1
+        self,
+        model: str | Path | None = None,
+        text_column: str = "text",
+        evidence: bool = True,
+        threads: int = 1,
+        title_column: str | None = None,
     ) -> None:
+        """``title_column``, when given, holds each row's document title (for
+        models trained with title context; ``None`` or empty cells: no title)."""
         from .tagger import resolve_model
 
         self.model = resolve_model(model)
         self.text_column, self.evidence, self.threads = text_column, evidence, threads
+        self.title_column = title_column
         self._tagger = None
 
     def __getstate__(self) -> dict:  # the loaded model stays in its process
@@ -45,7 +53,10 @@ class BatchTagger:
 
     def __call__(self, batch: dict) -> dict:
         texts = ["" if t is None else str(t) for t in list(batch[self.text_column])]
-        preds = self.tagger.predict(texts, evidence=self.evidence)
+        titles = None
+        if self.title_column is not None:
+            titles = [t if isinstance(t, str) and t.strip() else None for t in list(batch[self.title_column])]
+        preds = self.tagger.predict(texts, evidence=self.evidence, titles=titles)
         out = dict(batch)
         out["labels"] = [p.labels for p in preds]
         out["envtag"] = [json.dumps(p.to_dict(), ensure_ascii=False) for p in preds]

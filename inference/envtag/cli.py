@@ -63,6 +63,17 @@ def tag(
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Add evidence sentences.")] = True,
     text_field: Annotated[str, typer.Option(help="Text field/column for JSONL/CSV inputs.")] = "text",
     id_field: Annotated[str, typer.Option(help="Id field/column for JSONL/CSV inputs (carried as id).")] = "id",
+    title_field: Annotated[
+        str, typer.Option(help="Field/column holding each JSONL/CSV record's document title, when it has one.")
+    ] = "title",
+    titles: Annotated[
+        bool,
+        typer.Option(
+            "--titles/--no-titles",
+            help="Read each paragraph with its document's title (a record's title field; a file's first "
+            "paragraph), for models trained with title context; --no-titles reads every paragraph alone.",
+        ),
+    ] = True,
     paragraphs: Annotated[
         str,
         typer.Option(
@@ -104,7 +115,7 @@ def tag(
 ) -> None:
     """Tag every paragraph of the inputs; every paragraph gets one output record."""
     options, n_jobs = _options(batch_size, evidence, text_field, summary, paragraphs, stdin_format, jobs)
-    options.id_field = id_field
+    options.id_field, options.title_field, options.titles = id_field, title_field, titles
     run_guarded(lambda: _tag(paths, output, model, options, shard=shard, resume=resume, jobs=n_jobs), debug)
 
 

@@ -70,6 +70,9 @@ class Paragraph:
     page: int | None = None  # 1-based page of a PDF paragraph
     # The input record's other fields (province, date, 标题 …), carried to the output.
     meta: dict = field(default_factory=dict)
+    # The title of the paragraph's document (see :func:`with_titles`); models
+    # trained with title context read it, others ignore it.
+    title: str | None = None
 
 
 @dataclass
@@ -93,6 +96,34 @@ class _BadRecord(Exception):
     def __init__(self, reason: str, param: str | None = None) -> None:
         super().__init__(reason)
         self.param = param
+
+
+# --- titles --------------------------------------------------------------------
+
+TITLE_FIELD = "title"
+
+
+def with_titles(
+    items: Iterable[Paragraph | BadRecord], records: bool, title_field: str = TITLE_FIELD
+) -> Iterator[Paragraph | BadRecord]:
+    """Each paragraph with its document's title.
+
+    A text file, web page, Word or PDF document is one document whose first
+    paragraph is its title; a JSON or CSV record names its own title in
+    ``title_field`` (no such field or an empty one: no title). Set here, at
+    reading, the title travels with its paragraph through chunks, worker
+    processes and ``--resume``, so a paragraph's record never depends on
+    how the input was split."""
+    first: str | None = None
+    for item in items:
+        if isinstance(item, Paragraph):
+            if records:
+                value = item.meta.get(title_field)
+                item.title = value if isinstance(value, str) and value.strip() else None
+            else:
+                first = item.text if first is None else first
+                item.title = first
+        yield item
 
 
 # --- formats -------------------------------------------------------------------
@@ -282,9 +313,15 @@ def _raise_csv_field_limit() -> None:
 
 
 def iter_paragraphs(
-    path: Path, text_field: str = "text", id_field: str = "id", on_error: str = "raise", paragraphs: str = "auto"
+    path: Path,
+    text_field: str = "text",
+    id_field: str = "id",
+    on_error: str = "raise",
+    paragraphs: str = "auto",
+    title_field: str = TITLE_FIELD,
 ) -> Iterator[Paragraph | BadRecord]:
-    """Paragraphs of one input file, streamed.
+    """Paragraphs of one input file, streamed, each with its document's title
+    (:func:`with_titles`: a record's ``title_field``, else the file's first paragraph).
 
     Raises :class:`InputError` (message ``"{path}:{lineno}: reason"``) for a
     malformed JSON line, a line that is not an object, a missing text field or
@@ -295,6 +332,13 @@ def iter_paragraphs(
     if on_error not in ("raise", "yield"):
         raise ValueError(f"on_error must be 'raise' or 'yield', not {on_error!r}")
     path = Path(path)
+    records = path.suffix.lower() in (*TABLE_DELIMITERS, *JSON_SUFFIXES)
+    return with_titles(_file_paragraphs(path, text_field, id_field, on_error, paragraphs), records, title_field)
+
+
+def _file_paragraphs(
+    path: Path, text_field: str, id_field: str, on_error: str, paragraphs: str
+) -> Iterator[Paragraph | BadRecord]:
     source = str(path)
     suffix = path.suffix.lower()
     refusal = unsupported_message(path)
@@ -325,28 +369,31 @@ def iter_stdin_paragraphs(
     text_field: str = "text",
     id_field: str = "id",
     on_error: str = "raise",
+    title_field: str = TITLE_FIELD,
 ) -> Iterator[Paragraph | BadRecord]:
     """Standard input, with source ``"<stdin>"``: plain text, JSONL or CSV/TSV
     (``fmt``; ``auto`` reads JSONL when the first non-blank character is ``{``,
-    else text). Binary streams (or text streams with a binary ``buffer``, like
-    :data:`sys.stdin`) get the same encoding detection as files."""
+    else text), with titles as :func:`with_titles` gives them. Binary streams
+    (or text streams with a binary ``buffer``, like :data:`sys.stdin`) get
+    the same encoding detection as files."""
     if fmt not in STDIN_FORMATS:
         raise InputError(f"unknown stdin format {fmt!r} (use {', '.join(STDIN_FORMATS)})")
+
     stream = sys.stdin if stream is None else stream
     raw = getattr(stream, "buffer", None)
     if raw is None and isinstance(stream, (io.RawIOBase, io.BufferedIOBase)):
         raw = stream
     if raw is None:  # a text stream such as io.StringIO
-        yield from _stdin_records(stream, paragraphs, fmt, text_field, id_field, on_error)  # type: ignore[arg-type]
+        yield from _stdin_records(stream, paragraphs, fmt, text_field, id_field, on_error, title_field)  # type: ignore[arg-type]
         return
     # the caller's stream stays open
     with text_stream(
         raw, STDIN_SOURCE, close_raw=False, eager=True, newline="" if fmt in ("csv", "tsv") else None
     ) as text:
-        yield from _stdin_records(text, paragraphs, fmt, text_field, id_field, on_error)
+        yield from _stdin_records(text, paragraphs, fmt, text_field, id_field, on_error, title_field)
 
 
-def _stdin_records(text: TextIO, paragraphs, fmt, text_field, id_field, on_error):
+def _stdin_records(text: TextIO, paragraphs, fmt, text_field, id_field, on_error, title_field):
     if fmt == "auto":
         first = ""
         while not first.strip():
@@ -356,11 +403,12 @@ def _stdin_records(text: TextIO, paragraphs, fmt, text_field, id_field, on_error
         fmt = "jsonl" if first.lstrip().startswith("{") else "txt"
         text = itertools.chain([first], text)  # type: ignore[assignment]
     if fmt == "jsonl":
-        yield from _iter_json_lines(text, STDIN_SOURCE, text_field, id_field, on_error)  # type: ignore[arg-type]
+        items = _iter_json_lines(text, STDIN_SOURCE, text_field, id_field, on_error)  # type: ignore[arg-type]
     elif fmt in ("csv", "tsv"):
-        yield from _iter_table(text, STDIN_SOURCE, "," if fmt == "csv" else "\t", text_field, id_field, on_error)
+        items = _iter_table(text, STDIN_SOURCE, "," if fmt == "csv" else "\t", text_field, id_field, on_error)
     else:
-        yield from _iter_lines(text, STDIN_SOURCE, paragraphs)
+        items = _iter_lines(text, STDIN_SOURCE, paragraphs)
+    yield from with_titles(items, records=fmt != "txt", title_field=title_field)
 
 
 def iter_inputs(

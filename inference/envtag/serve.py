@@ -43,13 +43,14 @@ class MicroBatcher:
         self.queue: asyncio.Queue | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    async def tag(self, texts: list[str], evidence: bool = True) -> list:
+    async def tag(self, texts: list[str], evidence: bool = True, titles: list[str | None] | None = None) -> list:
+        """Predictions for ``texts`` (each read after its document title in ``titles``, if given)."""
         loop = asyncio.get_running_loop()
         if self.loop is not loop:  # first request, or a new event loop (tests, reloads)
             self.loop, self.queue = loop, asyncio.Queue()
             self.worker = loop.create_task(self._loop(self.queue))
         future = loop.create_future()
-        await self.queue.put((texts, evidence, future))
+        await self.queue.put((texts, evidence, future, titles or [None] * len(texts)))
         return await future
 
     async def _loop(self, queue: asyncio.Queue) -> None:
@@ -64,15 +65,16 @@ class MicroBatcher:
                     await self._run(group, evidence)
 
     async def _run(self, group: list, evidence: bool) -> None:
-        texts = [t for texts, _, _ in group for t in texts]
+        texts = [t for texts, _, _, _ in group for t in texts]
+        titles = [t for _, _, _, titles in group for t in titles]
         try:
-            preds = await asyncio.to_thread(self.tagger.predict, texts, evidence=evidence)
+            preds = await asyncio.to_thread(self.tagger.predict, texts, evidence=evidence, titles=titles)
         except Exception as exc:  # noqa: BLE001 - handed to every waiting request
-            for _, _, future in group:
+            for _, _, future, _ in group:
                 future.set_exception(exc)
             return
         start = 0
-        for texts_, _, future in group:
+        for texts_, _, future, _ in group:
             future.set_result(preds[start : start + len(texts_)])
             start += len(texts_)
 
@@ -89,7 +91,11 @@ def create_app(tagger: Tagger, api_key: str | None = None, limits: Limits | None
 
     class TagRequest(BaseModel):
         texts: list[str] | None = Field(None, description="Paragraphs to tag.")
-        records: list[dict] | None = Field(None, description="Records with a text field; other fields kept as meta.")
+        records: list[dict] | None = Field(
+            None,
+            description="Records with a text field and optionally a title (their document's); "
+            "other fields kept as meta.",
+        )
         evidence: bool = True
 
     def check_key(request: Request) -> None:
@@ -114,18 +120,19 @@ def create_app(tagger: Tagger, api_key: str | None = None, limits: Limits | None
             "thresholds": tagger.thresholds,
             "versions": versions,
             "max_length": s.max_length,
+            "title_tokens": s.title_tokens,
         }
 
     @app.post("/v1/tag", dependencies=[Depends(check_key)])
     async def tag(body: TagRequest) -> dict:
         paragraphs = _paragraphs(body.texts, body.records, limits)
-        preds = await batcher.tag([p.text for p in paragraphs], body.evidence)
+        preds = await batcher.tag([p.text for p in paragraphs], body.evidence, [p.title for p in paragraphs])
         return {"records": [record(p, pred) for p, pred in zip(paragraphs, preds, strict=True)]}
 
     @app.post("/v1/tag/file", dependencies=[Depends(check_key)])
     async def tag_file(file: UploadFile = File(...), evidence: bool = True) -> dict:  # noqa: B008 - FastAPI idiom
         paragraphs = await asyncio.to_thread(_read_upload, file, limits)
-        preds = await batcher.tag([p.text for p in paragraphs], evidence)
+        preds = await batcher.tag([p.text for p in paragraphs], evidence, [p.title for p in paragraphs])
         return {"records": [record(p, pred) for p, pred in zip(paragraphs, preds, strict=True)]}
 
     @app.get("/", response_class=HTMLResponse)
@@ -207,7 +214,9 @@ def _paragraphs(texts, records, limits: Limits) -> list[Paragraph]:
             raise HTTPException(422, f'records[{i}] has no string "text" field')
         meta = {k: v for k, v in rec.items() if k not in ("text", "id")}
         ident = rec.get("id")
-        out.append(Paragraph("<request>", i, rec["text"], None if ident is None else str(ident), meta=meta))
+        title = rec.get("title") if isinstance(rec.get("title"), str) and rec["title"].strip() else None
+        ident = None if ident is None else str(ident)
+        out.append(Paragraph("<request>", i, rec["text"], ident, meta=meta, title=title))
     return out
 
 
@@ -231,7 +240,7 @@ def _read_upload(file, limits: Limits) -> list[Paragraph]:
         except InputError as exc:
             raise HTTPException(400, str(exc).replace(str(path), file.filename or "upload")) from None
     name = file.filename or "upload"
-    out = [Paragraph(name, p.index, p.text, p.id, p.page, p.meta) for p in paragraphs]
+    out = [Paragraph(name, p.index, p.text, p.id, p.page, p.meta, p.title) for p in paragraphs]
     if len(out) > limits.max_texts:
         raise HTTPException(413, f"{len(out)} paragraphs in one file; the limit is {limits.max_texts}")
     return out

@@ -3,8 +3,8 @@
 A model directory is a standard Hugging Face directory (config.json with
 ``id2label``, weights, tokenizer) plus this file, which holds what plain
 transformers does not know: per-label decision thresholds, the cleaning and
-taxonomy versions the model was trained with, and the window geometry used for
-long paragraphs.
+taxonomy versions the model was trained with, the window geometry used for
+long paragraphs, and how much of a document's title the model reads.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ class TaggerSettings:
     taxonomy_version: str
     max_length: int = 256
     stride_sentences: int = 1
+    # Tokens of the document's title read before each window (0: the model reads
+    # paragraphs alone; see envtag.titles).
+    title_tokens: int = 0
     extra: dict = field(default_factory=dict)
 
     def save(self, model_dir: str | Path) -> None:

@@ -2,7 +2,8 @@
 
 ``Tagger.from_pretrained(dir)`` loads a saved envtag model (a Hugging Face
 sequence-classification directory with ``envtag.json`` beside it);
-``Tagger.predict(texts)`` cleans, skips non-content, windows long paragraphs,
+``Tagger.predict(texts, titles=None)`` cleans, skips non-content, windows long
+paragraphs (after the document's title, for a model trained to read it),
 scores and thresholds. ``predict(texts)`` does the same with the shipped
 default model.
 """
@@ -25,6 +26,7 @@ from .errors import ModelError
 from .sentences import split_sentences
 from .settings import SETTINGS_FILE, TaggerSettings
 from .shipped import shipped_path
+from .titles import title_prefix
 from .windows import make_windows, sentence_token_ranges
 
 
@@ -275,11 +277,24 @@ class Tagger:
             out[i] = self.backend(ids, np.ones_like(ids))[0]
         return out
 
-    def predict(self, texts: Sequence[str] | str, batch_size: int = 32, evidence: bool = True) -> list[Prediction]:
+    def predict(
+        self,
+        texts: Sequence[str] | str,
+        batch_size: int = 32,
+        evidence: bool = True,
+        titles: Sequence[str | None] | None = None,
+    ) -> list[Prediction]:
         """Tag raw paragraphs; the result has one Prediction per input, in order
-        (a single string is one paragraph, not a sequence of characters)."""
+        (a single string is one paragraph, not a sequence of characters).
+
+        ``titles``, one per paragraph (``None`` for none), are the titles of
+        the documents the paragraphs come from. A model trained with title
+        context (``settings.title_tokens > 0``) reads them (:mod:`envtag.titles`);
+        any other model ignores them."""
         if isinstance(texts, str):
             texts = [texts]
+        if titles is not None and len(titles) != len(texts):
+            raise ValueError(f"predict got {len(texts)} texts but {len(titles)} titles; give one title per text")
         preds: list[Prediction] = []
         todo: list[int] = []
         for text in texts:
@@ -294,13 +309,16 @@ class Tagger:
         if not todo:
             return preds
         encoded = self._encode([preds[i].clean_text for i in todo])
+        prefixes = {i: self._title_prefix(titles[i] if titles else None, preds[i].clean_text) for i in todo}
         sequences: list[list[int]] = []
         owner: list[int] = []
         for k, (ids, offsets) in enumerate(encoded):
+            prefix = prefixes[todo[k]]
             spans = split_sentences(preds[todo[k]].clean_text)
             ranges = sentence_token_ranges(spans, offsets)
-            for w in make_windows(ranges, len(ids), self.window_budget, self.settings.stride_sentences):
-                sequences.append(ids[w.start : w.end])
+            budget = self.window_budget - len(prefix)
+            for w in make_windows(ranges, len(ids), budget, self.settings.stride_sentences):
+                sequences.append(prefix + ids[w.start : w.end])
                 owner.append(k)
         if not sequences:  # text that tokenises to nothing
             for i in todo:
@@ -314,16 +332,22 @@ class Tagger:
             preds[i].scores = {lab: float(s) for lab, s in zip(self.labels, scores, strict=True)}
             preds[i].labels = [lab for lab, s, t in zip(self.labels, scores, self._cut, strict=True) if s >= t]
         if evidence:
-            self._add_evidence(preds, todo, batch_size)
+            self._add_evidence(preds, todo, batch_size, prefixes)
         return preds
 
-    def _add_evidence(self, preds: list[Prediction], todo: list[int], batch_size: int) -> None:
+    def _title_prefix(self, title: str | None, clean_text: str) -> list[int]:
+        return title_prefix(self.tokenizer, title, clean_text, self.settings.title_tokens, self.sep_id)
+
+    def _add_evidence(
+        self, preds: list[Prediction], todo: list[int], batch_size: int, prefixes: dict[int, list[int]]
+    ) -> None:
         """Sentences that carry each predicted label, as character spans of
         the *original* text: the raw paragraph is split into sentences, each
         is cleaned and scored by the same model on its own; a sentence is
         evidence for a label when its own score passes the label's threshold,
         else the best-scoring sentence is given. Single-sentence paragraphs
-        are their own evidence."""
+        are their own evidence. A sentence is read with its paragraph's title
+        prefix, as the paragraph was."""
         jobs: list[tuple[int, int, int]] = []
         texts: list[str] = []
         for i in todo:
@@ -345,7 +369,10 @@ class Tagger:
                     texts.append(cleaned)
         if not jobs:
             return
-        seqs = [ids[: self.window_budget] for ids, _ in self._encode(texts)]
+        seqs = [
+            prefixes[i] + ids[: self.window_budget - len(prefixes[i])]
+            for (i, _, _), (ids, _) in zip(jobs, self._encode(texts), strict=True)
+        ]
         scores = self._score(seqs, batch_size)
         by_para: dict[int, list[tuple[int, int, np.ndarray]]] = {}
         for (i, a, b), s in zip(jobs, scores, strict=True):

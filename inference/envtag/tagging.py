@@ -72,14 +72,26 @@ class RunStats:
 
 
 def predict_stream(
-    tagger: Tagger, paragraphs: Iterable[Paragraph], batch_size: int = 64, evidence: bool = True, pool=None
+    tagger: Tagger,
+    paragraphs: Iterable[Paragraph],
+    batch_size: int = 64,
+    evidence: bool = True,
+    pool=None,
+    titles: bool = True,
 ) -> Iterator[tuple[Paragraph, Prediction]]:
     """(paragraph, prediction) pairs in input order, tagged a chunk at a time,
-    in this process or, given a :class:`envtag.parallel.ParallelTagger`, by its workers."""
+    in this process or, given a :class:`envtag.parallel.ParallelTagger`, by its workers.
+    With ``titles`` each paragraph is read with its document's title (``Paragraph.title``)."""
     size = max(batch_size, READ_CHUNK) if pool is None else PARALLEL_CHUNK
+
+    def chunk_titles(chunk: list[Paragraph]) -> list[str | None] | None:
+        return [p.title for p in chunk] if titles else None
+
     if pool is None:
         for chunk in _chunks(paragraphs, size):
-            preds = tagger.predict([p.text for p in chunk], batch_size=batch_size, evidence=evidence)
+            preds = tagger.predict(
+                [p.text for p in chunk], batch_size=batch_size, evidence=evidence, titles=chunk_titles(chunk)
+            )
             yield from zip(chunk, preds, strict=True)
         return
     held: deque = deque()  # chunks sent out, in order, until their predictions come back
@@ -87,7 +99,7 @@ def predict_stream(
     def texts():
         for chunk in _chunks(paragraphs, size):
             held.append(chunk)
-            yield [p.text for p in chunk]
+            yield [p.text for p in chunk], chunk_titles(chunk)
 
     for preds in pool.predict_chunks(texts(), batch_size, evidence):
         yield from zip(held.popleft(), preds, strict=True)
@@ -115,6 +127,8 @@ class TagOptions:
     paragraphs: str = "auto"  # how plain text becomes paragraphs: auto, lines or blank
     stdin_format: str = "auto"  # what stdin holds: auto (sniffed), txt, jsonl, csv, tsv
     id_field: str = "id"  # the JSONL field / CSV column carried to the output as "id"
+    title_field: str = "title"  # the JSONL field / CSV column holding a record's document title
+    titles: bool = True  # read each paragraph with its document's title (models trained with title context)
 
 
 def tag_inputs(
@@ -158,10 +172,21 @@ def _paragraphs(item, options: TagOptions) -> Iterator[Paragraph | BadRecord]:
         import sys
 
         return iter_stdin_paragraphs(
-            sys.stdin, options.paragraphs, options.stdin_format, options.text_field, options.id_field, "yield"
+            sys.stdin,
+            options.paragraphs,
+            options.stdin_format,
+            options.text_field,
+            options.id_field,
+            "yield",
+            options.title_field,
         )
     return iter_paragraphs(
-        Path(item), options.text_field, options.id_field, on_error="yield", paragraphs=options.paragraphs
+        Path(item),
+        options.text_field,
+        options.id_field,
+        on_error="yield",
+        paragraphs=options.paragraphs,
+        title_field=options.title_field,
     )
 
 
@@ -186,7 +211,8 @@ def _tag_one(tagger, item, writer, record, options: TagOptions, notify, progress
             errors.append(exc)
 
     pending = 0
-    for par, pred in predict_stream(tagger, readable(), options.batch_size, options.evidence, options.pool):
+    stream = predict_stream(tagger, readable(), options.batch_size, options.evidence, options.pool, options.titles)
+    for par, pred in stream:
         writer.write(record(par, pred))
         doc.add(pred)
         pending += 1

@@ -49,3 +49,16 @@ def test_load_refuses_unknown_labels(tmp_path):
     f = _write(tmp_path / "a.jsonl", [{"text": "噪声污染防治", "labels": ["noise"]}])
     with pytest.raises(DataError, match=r"a.jsonl:1: unknown label 'noise'"):
         load_examples(f)
+
+
+def test_inline_records_may_name_their_documents_title(tmp_path):
+    f = _write(
+        tmp_path / "a.jsonl",
+        [
+            {"id": "1", "text": "第五条 违反本条例的，责令改正。", "labels": [], "title": "某市扬尘污染防治条例"},
+            {"id": "2", "text": "推进污水处理厂建设。", "labels": ["water"]},
+        ],
+    )
+    assert [e.title for e in load_examples(f)] == ["某市扬尘污染防治条例", None]
+    bad = _write(tmp_path / "b.jsonl", [{"text": "推进污水处理厂建设。", "labels": [], "title": 3}])
+    assert f"{bad}:1: title must be a string" in "\n".join(validate_file(bad))

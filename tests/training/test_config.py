@@ -73,3 +73,11 @@ def test_train_repeats_name_training_files_and_whole_counts(tmp_path):
     cfg = load_config(None, [f"train_files=[{data}]", f"dev_file={data}", "base_model=x", "train_repeats={gold: 2}"])
     with pytest.raises(ConfigError, match="gold, which is no stem of train_files"):
         cfg.validate()
+
+
+def test_title_tokens_leave_most_of_the_window_to_the_paragraph():
+    assert TrainConfig(title_tokens=64, max_length=256).title_tokens == 64
+    with pytest.raises(ConfigError, match="title_tokens must be between 0 and max_length / 4"):
+        TrainConfig(title_tokens=65, max_length=256)
+    with pytest.raises(ConfigError, match="title_tokens must be between"):
+        TrainConfig(title_tokens=-1)

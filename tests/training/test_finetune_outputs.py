@@ -82,8 +82,9 @@ def test_soft_targets_follow_the_gold_ones_in_the_training_set(tmp_path, SHARED)
     data = load_data(tiny_config(tmp_path / "data", SHARED))
     data.soft_texts = ["县城区完成十二台燃煤锅炉拆除。"]
     data.soft_targets = np.full((1, len(data.labels)), 0.25, dtype=np.float32)
-    texts, targets = training_targets(data)
-    assert len(texts) == len(targets) == len(data.train) + 1
+    texts, titles, targets = training_targets(data)
+    assert len(texts) == len(titles) == len(targets) == len(data.train) + 1
+    assert titles[-1] is None  # teacher-labelled corpus paragraphs are read alone
     assert texts[-1] == data.soft_texts[0] and targets[-1].tolist() == [0.25] * len(data.labels)
     assert set(np.unique(targets[:-1])) <= {0.0, 1.0}  # the gold labels stay hard
 
@@ -108,10 +109,30 @@ def test_train_repeats_show_a_files_paragraphs_that_often_per_epoch(tmp_path, SH
     once = load_data(cfg)
     cfg.train_repeats = {Path(cfg.train_files[0]).stem: 3}
     data = load_data(cfg)
-    texts, targets = training_targets(data)
+    texts, _, targets = training_targets(data)
     assert len(data.train) == len(once.train)
     assert len(texts) == len(targets) == 3 * len(once.train)
     assert texts[:3] == [texts[0]] * 3
     record = run_record(cfg, data, 1.0, [])
     assert record["train_paragraphs"] == len(once.train)
     assert record["train_paragraphs_per_epoch"] == 3 * len(once.train)
+
+
+def test_a_model_trained_with_title_context_reads_titles(tmp_path, SHARED):  # noqa: N803
+    """Each training paragraph is read after its document's title; the saved
+    settings say so, and the loaded tagger reads titles the same way."""
+    cfg = tiny_config(tmp_path, SHARED, title_tokens=8)
+    path = Path(cfg.train_files[0])
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for row in rows[::2]:
+        row["title"] = "某市大气污染防治条例"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    data = load_data(cfg)
+    _, titles, _ = training_targets(data)
+    assert titles.count("某市大气污染防治条例") == len(rows[::2]) and titles.count(None) == len(rows[1::2])
+    out = train(cfg, log=lambda m: None)
+    tagger = Tagger.from_pretrained(out)
+    assert tagger.settings.title_tokens == 8
+    text = "第九条 违反本条例规定的，由主管部门责令改正。"
+    alone = tagger.predict([text], evidence=False)[0].scores
+    assert tagger.predict([text], evidence=False, titles=["某市大气污染防治条例"])[0].scores != alone

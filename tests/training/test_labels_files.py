@@ -36,6 +36,16 @@ def test_standoff_files_carry_no_text_and_resolve(name):
     assert len(examples) == len(records) and all(e.text.strip() for e in examples)
 
 
+def test_standoff_paragraphs_carry_their_documents_first_line_as_title(SHARED):  # noqa: N803
+    path = LABELS / "dev_corpus.jsonl"
+    records, examples = _records(path), load_examples(path)
+    assert [e.title is None for e in examples] == [r["para"] == 0 for r in records]
+    first = next(r for r in records if r["para"] > 0)
+    with open(SHARED / "corpus" / first["corpus"], encoding="utf-8") as fh:
+        doc = next(json.loads(line) for line in fh if f'"{first["doc"]}"' in line[:300])
+    assert examples[records.index(first)].title == doc["text"].split("\n")[0]
+
+
 def test_dev_corpus_documents_are_used_nowhere_else():
     dev_docs = {r["doc"] for r in _records(LABELS / "dev_corpus.jsonl")}
     train = ("corpus_train.jsonl", "silver_train_reviewed.jsonl")

@@ -28,6 +28,7 @@ KNOWN_KEYS = {
     "id", "text", "labels", "content", "doc", "corpus", "para", "sha1",
     "rules", "register", "focus", "set", "noise", "annotations", "source_batch", "kind",
     "reviewed",  # why a label set was changed after annotation (a consistency review)
+    "title",  # an inline paragraph's document title (stand-off records take their document's first line)
 }  # fmt: skip
 STANDOFF_KEYS = ("corpus", "doc", "para", "sha1")
 
@@ -39,6 +40,10 @@ class Example:
     labels: list[str]
     content: bool
     source: str  # file:line
+    # The title of the paragraph's document, when known: a stand-off record's
+    # document's first line (none for that line itself), or an inline record's
+    # ``title``. Models with title context read it (envtag.titles).
+    title: str | None = None
 
 
 def text_sha1(text: str) -> str:
@@ -91,6 +96,11 @@ class CorpusIndex:
             return None
         return lines[para]
 
+    def title(self, name: str, doc: str) -> str | None:
+        """A document's title: its first line (corpus documents open with it)."""
+        lines = self._docs.get((name, doc))
+        return lines[0] if lines else None
+
 
 _INDEXES: dict[Path, CorpusIndex] = {}
 
@@ -113,8 +123,8 @@ def _read_records(path: Path) -> list[tuple[int, object]]:
     return out
 
 
-def _resolve(path: Path, records: list[tuple[int, object]]) -> dict[int, str]:
-    """Texts of the stand-off records, by line number; raises on any mismatch."""
+def _resolve(path: Path, records: list[tuple[int, object]]) -> dict[int, tuple[str, str | None]]:
+    """Texts and document titles of the stand-off records, by line number; raises on any mismatch."""
     standoff = [(n, r) for n, r in records if isinstance(r, dict) and "text" not in r and "sha1" in r]
     if not standoff:
         return {}
@@ -137,7 +147,8 @@ def _resolve(path: Path, records: list[tuple[int, object]]) -> dict[int, str]:
                 f"{where}: SHA-1 mismatch for {rec.get('doc')}#{para}: the corpus or the cleaning changed; "
                 "re-annotate or re-hash the record"
             )
-        texts[lineno] = line
+        title = index.title(str(rec.get("corpus")), str(rec.get("doc"))) if para else None
+        texts[lineno] = (line, title)
     return texts
 
 
@@ -155,6 +166,8 @@ def _problems(rec: object, known: set[str], taxonomy: Taxonomy) -> list[str]:
         problems.append("a record needs text, or corpus, doc, para and sha1 (stand-off)")
     elif "text" in rec and (not isinstance(rec["text"], str) or not rec["text"].strip()):
         problems.append("empty or missing text")
+    if "title" in rec and not isinstance(rec["title"], str):
+        problems.append("title must be a string")
     labels = rec.get("labels", [])
     if not isinstance(labels, list):
         return [*problems, "labels must be a list"]
@@ -178,7 +191,7 @@ def validate_file(path: str | Path, taxonomy: Taxonomy | None = None) -> list[st
         return [f"{p}: no such file"]
     records = _read_records(p)
     found = [(n, msg) for n, rec in records for msg in _problems(rec, set(taxonomy.ids), taxonomy)]
-    texts: dict[int, str] = {}
+    texts: dict[int, tuple[str, str | None]] = {}
     if not found:
         try:
             texts = _resolve(p, records)
@@ -189,7 +202,7 @@ def validate_file(path: str | Path, taxonomy: Taxonomy | None = None) -> list[st
     for lineno, rec in records:
         if not isinstance(rec, dict):
             continue
-        rid, text = rec.get("id"), rec.get("text", texts.get(lineno))
+        rid, text = rec.get("id"), rec.get("text", texts.get(lineno, (None,))[0])
         if rid is not None:
             if str(rid) in seen_ids:
                 found.append((lineno, f"duplicate id {rid!r} (first at line {seen_ids[str(rid)]})"))
@@ -217,10 +230,11 @@ def load_examples(path: str | Path, taxonomy: Taxonomy | None = None) -> list[Ex
     return [
         Example(
             id=str(rec.get("id", f"{p.name}:{lineno}")),
-            text=rec["text"] if "text" in rec else texts[lineno],
+            text=rec["text"] if "text" in rec else texts[lineno][0],
             labels=list(rec.get("labels") or []),
             content=rec.get("content", True) is not False,
             source=f"{p}:{lineno}",
+            title=rec.get("title") if "text" in rec else texts[lineno][1],
         )
         for lineno, rec in records
     ]

@@ -45,10 +45,16 @@ def tune_thresholds(y: np.ndarray, scores: np.ndarray, labels: list[str]) -> dic
     return out
 
 
-def tagger_scores(tagger, texts: list[str]) -> np.ndarray:
-    """Probabilities of ``tagger`` for ``texts`` (texts × labels), through its prediction path."""
-    preds = tagger.predict(list(texts), evidence=False)
+def tagger_scores(tagger, texts: list[str], titles: list[str | None] | None = None) -> np.ndarray:
+    """Probabilities of ``tagger`` for ``texts`` (texts × labels), through its
+    prediction path, each read after its document's title when ``titles`` has one."""
+    preds = tagger.predict(list(texts), evidence=False, titles=titles)
     return np.asarray([[p.scores.get(lab, 0.0) for lab in tagger.labels] for p in preds], dtype=np.float32)
+
+
+def example_scores(tagger, examples: list[Example]) -> np.ndarray:
+    """:func:`tagger_scores` of annotated paragraphs, each with its document title."""
+    return tagger_scores(tagger, [e.text for e in examples], [e.title for e in examples])
 
 
 def evaluate_sets(tagger, sets: dict[str, list[Example]]) -> dict[str, dict]:
@@ -57,7 +63,7 @@ def evaluate_sets(tagger, sets: dict[str, list[Example]]) -> dict[str, dict]:
     out = {}
     for name, examples in sets.items():
         y = label_matrix(examples, tagger.labels).astype(int)
-        given = tagger_scores(tagger, [e.text for e in examples]) >= cut
+        given = example_scores(tagger, examples) >= cut
         out[name] = multilabel_report(y, given.astype(int), tagger.labels)
     return out
 
@@ -84,7 +90,7 @@ def calibrate_and_publish(
     tagger = Tagger.from_pretrained(stage)
     labels = tagger.labels
     # Every set is scored once; thresholds change the labels, not the scores.
-    scores = {name: tagger_scores(tagger, [e.text for e in ex]) for name, ex in {**dev_sets, **report_sets}.items()}
+    scores = {name: example_scores(tagger, ex) for name, ex in {**dev_sets, **report_sets}.items()}
     dev = [e for examples in dev_sets.values() for e in examples]
     dev_scores = np.concatenate([scores[name] for name in dev_sets])
     if tune:

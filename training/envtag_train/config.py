@@ -50,6 +50,9 @@ class TrainConfig:
     model_config: dict[str, Any] = field(default_factory=dict)
     seed: int = 42
     max_length: int = 256
+    # Tokens of each paragraph's document title the model reads before the
+    # paragraph (envtag.titles); 0 = paragraphs alone.
+    title_tokens: int = 0
     learning_rate: float = 1e-4
     num_epochs: float = 10
     batch_size: int = 32
@@ -89,6 +92,7 @@ class TrainConfig:
             (self.num_epochs > 0, "num_epochs must be > 0"),
             (self.batch_size >= 1, "batch_size must be >= 1"),
             (16 <= self.max_length <= 4096, "max_length must be between 16 and 4096"),
+            (0 <= self.title_tokens <= self.max_length // 4, "title_tokens must be between 0 and max_length / 4"),
             (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
             (self.early_stopping_patience >= 0, "early_stopping_patience must be >= 0"),
             (self.save_dtype in ("float16", "float32"), "save_dtype must be float16 or float32"),

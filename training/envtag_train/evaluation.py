@@ -27,7 +27,7 @@ def evaluate_model(model: str | None, data: str | Path, out_dir: str | Path | No
             f"(model labels: {tagger.labels}); evaluate a model trained on the current taxonomy "
             "(`envtag train`) or drop those labels from the data"
         )
-    preds = tagger.predict([e.text for e in examples], evidence=False)
+    preds = tagger.predict([e.text for e in examples], evidence=False, titles=[e.title for e in examples])
     content = [(e, p) for e, p in zip(examples, preds, strict=True) if e.content]
     labels = tagger.labels
     y = np.asarray([[int(lab in e.labels) for lab in labels] for e, _ in content])

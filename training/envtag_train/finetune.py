@@ -23,6 +23,7 @@ from envtag.cleaning import CLEANING_VERSION, clean
 from envtag.errors import ConfigError, ModelError
 from envtag.settings import TaggerSettings
 from envtag.taxonomy import load_taxonomy
+from envtag.titles import title_prefix
 
 from .annotations import Example, load_content
 from .calibrate import calibrate_and_publish, label_matrix, tune_thresholds
@@ -172,16 +173,28 @@ def load_data(cfg: TrainConfig) -> TrainingData:
     return data
 
 
-def _dataset(tokenizer, texts: list[str], targets: np.ndarray, max_length: int):
-    """Tokenised cleaned texts with their (gold or soft) targets."""
+def _dataset(tokenizer, texts: list[str], titles: list[str | None], targets: np.ndarray, cfg: TrainConfig):
+    """Cleaned texts with their (gold or soft) targets, as the tagger reads
+    them: ``[CLS] (title [SEP]) text [SEP]``, the text cut to what fits."""
     from datasets import Dataset
 
-    ds = Dataset.from_dict({"text": texts, "labels": targets.tolist()})
-    return ds.map(
-        lambda batch: tokenizer(batch["text"], truncation=True, max_length=max_length),
-        batched=True,
-        remove_columns=["text"],
-    )
+    backend = tokenizer.backend_tokenizer
+    cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
+
+    def encode(batch):
+        ids = []
+        for text, title in zip(batch["text"], batch["title"], strict=True):
+            prefix = title_prefix(backend, title, text, cfg.title_tokens, sep_id)
+            body = backend.encode(text, add_special_tokens=False).ids[: cfg.max_length - 2 - len(prefix)]
+            ids.append([cls_id, *prefix, *body, sep_id])
+        return {
+            "input_ids": ids,
+            "token_type_ids": [[0] * len(x) for x in ids],
+            "attention_mask": [[1] * len(x) for x in ids],
+        }
+
+    ds = Dataset.from_dict({"text": texts, "title": titles, "labels": targets.tolist()})
+    return ds.map(encode, batched=True, remove_columns=["text", "title"])
 
 
 def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
@@ -212,9 +225,13 @@ def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
     trainer = WeightedTrainer(
         model=model,
         args=args,
-        train_dataset=_dataset(tokenizer, *training_targets(data), cfg.max_length),
+        train_dataset=_dataset(tokenizer, *training_targets(data), cfg),
         eval_dataset=_dataset(
-            tokenizer, [clean(e.text) for e in data.dev], label_matrix(data.dev, data.labels), cfg.max_length
+            tokenizer,
+            [clean(e.text) for e in data.dev],
+            [e.title for e in data.dev],
+            label_matrix(data.dev, data.labels),
+            cfg,
         ),
         processing_class=tokenizer,
         compute_metrics=compute_metrics,
@@ -255,16 +272,19 @@ def training_arguments(cfg: TrainConfig, work: Path):
     )
 
 
-def training_targets(data: TrainingData) -> tuple[list[str], np.ndarray]:
-    """Cleaned training texts and targets: the gold paragraphs (each as often as
-    its file's repeat says), then the teacher-labelled ones."""
+def training_targets(data: TrainingData) -> tuple[list[str], list[str | None], np.ndarray]:
+    """Cleaned training texts, their document titles and targets: the gold
+    paragraphs (each as often as its file's repeat says), then the
+    teacher-labelled ones (read without a title)."""
     gold = data.epoch_gold()
     texts = [clean(e.text) for e in gold]
+    titles = [e.title for e in gold]
     targets = label_matrix(gold, data.labels)
     if data.soft_texts:
         texts += data.soft_texts
+        titles += [None] * len(data.soft_texts)
         targets = np.vstack([targets, data.soft_targets.astype(np.float32)])
-    return texts, targets
+    return texts, titles, targets
 
 
 def show_progress() -> bool:
@@ -291,6 +311,7 @@ def save_stage(cfg: TrainConfig, data: TrainingData, trainer, tokenizer, stage: 
         cleaning_version=CLEANING_VERSION,
         taxonomy_version=data.taxonomy_version,
         max_length=cfg.max_length,
+        title_tokens=cfg.title_tokens,
     ).save(stage)
 
 
@@ -302,7 +323,7 @@ def degenerate(model_dir: Path, data: TrainingData) -> list[str]:
     from .lexicon import LexiconTagger
 
     tagger = Tagger.from_pretrained(model_dir)
-    preds = tagger.predict([e.text for e in data.dev], evidence=False)
+    preds = tagger.predict([e.text for e in data.dev], evidence=False, titles=[e.title for e in data.dev])
     y = label_matrix(data.dev, data.labels).astype(int)
     given = label_matrix([Example("", "", p.labels, True, "") for p in preds], data.labels).astype(int)
     lexicon = LexiconTagger()

@@ -154,8 +154,14 @@ def _load_states(models: list[str | Path]) -> tuple[TaggerSettings, list[dict]]:
     states = []
     for m in models:
         m = Path(m)
-        if TaggerSettings.load(m).labels != ref.labels:
+        settings = TaggerSettings.load(m)
+        if settings.labels != ref.labels:
             raise ModelError(f"{m}: labels differ from {first}; only taggers of one label set can be averaged")
+        if settings.title_tokens != ref.title_tokens:
+            raise ModelError(
+                f"{m} reads {settings.title_tokens} title tokens and {first} {ref.title_tokens}; "
+                "average only models trained with the same title context (title_tokens)"
+            )
         states.append(load_file(str(m / "model.safetensors")))
     keys = states[0].keys()
     if any(s.keys() != keys for s in states):
@@ -194,14 +200,14 @@ class _DevScorer:
     def __call__(self, states: list[dict], what: str) -> float:
         from envtag.tagger import Tagger
 
-        from .calibrate import label_matrix, tagger_scores, tune_thresholds
+        from .calibrate import example_scores, label_matrix, tune_thresholds
         from .metrics import multilabel_report
 
         with tempfile.TemporaryDirectory() as tmp:
             _write_average(Path(tmp), self.first, self.ref, states, [1.0 / len(states)] * len(states))
             tagger = Tagger.from_pretrained(tmp, backend="torch")
             y = label_matrix(self.dev, tagger.labels)
-            scores = tagger_scores(tagger, [e.text for e in self.dev])
+            scores = example_scores(tagger, self.dev)
         cut = tune_thresholds(y, scores, tagger.labels)
         given = scores >= np.asarray([cut[lab] for lab in tagger.labels])
         f1 = multilabel_report(y.astype(int), given.astype(int), tagger.labels)["macro_f1"]

@@ -57,9 +57,11 @@ def _corpus_paragraphs(inputs: list[str]) -> Iterator[Paragraph]:
     for record in iter_inputs(expand_inputs(inputs)):
         lines = [t for t in record.text.split("\n") if t.strip()] or [record.text]
         doc = f"{record.source}:{record.id}" if record.id and len(lines) > 1 else record.source
+        title = lines[0] if len(lines) > 1 else record.title  # a corpus document opens with its title
         for k, line in enumerate(lines):
             pid = f"{record.id}#{k}" if record.id and len(lines) > 1 else record.id
-            yield Paragraph(source=doc, index=record.index if len(lines) == 1 else k, text=line, id=pid)
+            index = record.index if len(lines) == 1 else k
+            yield Paragraph(source=doc, index=index, text=line, id=pid, title=title)
 
 
 def _spread(candidates: list[dict], n: int, per_document: int) -> list[dict]:
