@@ -119,3 +119,18 @@ def test_worker_processes_read_the_titles_too(titled_model):
         got = [[p.to_dict() for p in preds] for preds in pool.predict_chunks(chunks)]
         assert pool.started
     assert got == [[p.to_dict() for p in tagger.predict(t, titles=ti)] for t, ti in chunks]
+
+
+def test_data_engines_and_the_service_read_titles_too(titled_model):
+    from fastapi.testclient import TestClient
+
+    from envtag.batch import BatchTagger
+    from envtag.serve import create_app
+
+    tagger = Tagger.from_pretrained(titled_model)
+    want = [p.to_dict() for p in tagger.predict(PARAS, titles=[TITLE, None])]
+    batch = BatchTagger(titled_model, title_column="title")({"text": PARAS, "title": [TITLE, ""]})
+    assert [json.loads(r) for r in batch["envtag"]] == want
+    records = [{"text": PARAS[0], "title": TITLE}, {"text": PARAS[1]}]
+    got = TestClient(create_app(tagger)).post("/v1/tag", json={"records": records}).json()["records"]
+    assert [r["scores"] for r in got] == [w["scores"] for w in want]
