@@ -60,11 +60,25 @@ def evaluation_sets() -> dict[str, list[Example]]:
         # silver_dev as two blind annotators and an adjudicator read it by the guide (report only)
         "silver_dev_reviewed": load_content(REPO / "labels" / "silver_dev_reviewed.jsonl"),
         "dev_corpus": load_content(REPO / "labels" / "dev_corpus.jsonl"),
-        "seeds_gold": load_content(SHARED_DATA / "seeds_gold.jsonl"),
+        "seeds_gold": with_seed_titles(load_content(SHARED_DATA / "seeds_gold.jsonl")),
     }
     for path in sorted((REPO / "labels" / "challenge").glob("*.jsonl")):
         sets[f"challenge:{path.stem}"] = load_content(path)
     return sets
+
+
+def with_seed_titles(examples: list[Example]) -> list[Example]:
+    """seeds_gold's paragraphs (ids ``FILE#INDEX`` of ``../shared/seeds``) with
+    the titles ``envtag tag`` gives them when it reads the seed articles, so a
+    model that reads titles is scored as users run it."""
+    from envtag.readers import iter_paragraphs
+
+    titles = {}
+    for path in sorted((REPO.parent / "shared" / "seeds").glob("*.txt")):
+        titles.update({f"{path.name}#{p.index}": p.title for p in iter_paragraphs(path)})
+    for e in examples:
+        e.title = titles.get(e.id)
+    return examples
 
 
 def dev_corpus_registers() -> dict[str, str]:

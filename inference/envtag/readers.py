@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from .boilerplate import skip_reason
 from .decoding import detect_encoding, open_text, text_stream
 from .documents import DOCUMENT_SUFFIXES, read_document, unsupported_message
 from .errors import InputError
@@ -109,7 +110,9 @@ def with_titles(
     """Each paragraph with its document's title.
 
     A text file, web page, Word or PDF document is one document whose first
-    paragraph is its title; a JSON or CSV record names its own title in
+    content paragraph is its title (a saved page's breadcrumbs or a byline
+    above it are passed over, :func:`envtag.boilerplate.skip_reason`); a JSON
+    or CSV record names its own title in
     ``title_field`` (no such field or an empty one: no title). Set here, at
     reading, the title travels with its paragraph through chunks, worker
     processes and ``--resume``, so a paragraph's record never depends on
@@ -121,7 +124,8 @@ def with_titles(
                 value = item.meta.get(title_field)
                 item.title = value if isinstance(value, str) and value.strip() else None
             else:
-                first = item.text if first is None else first
+                if first is None and skip_reason(item.text) is None:
+                    first = item.text
                 item.title = first
         yield item
 

@@ -79,8 +79,8 @@ def test_the_prefix_is_the_titles_first_tokens_then_sep(titled_model):
 
 def test_files_give_each_paragraph_its_documents_title(tmp_path):
     txt = tmp_path / "plan.txt"
-    txt.write_text(f"{TITLE}\n\n" + "\n\n".join(PARAS) + "\n", encoding="utf-8")
-    assert [p.title for p in iter_paragraphs(txt)] == [TITLE] * 3
+    txt.write_text(f"首页 >> 法规 >> 正文\n\n{TITLE}\n\n" + "\n\n".join(PARAS) + "\n", encoding="utf-8")
+    assert [p.title for p in iter_paragraphs(txt)] == [None, TITLE, TITLE, TITLE]  # breadcrumbs are no title
     jsonl = tmp_path / "paras.jsonl"
     rows = [{"text": PARAS[0], "title": TITLE}, {"text": PARAS[1]}, {"text": PARAS[1], "标题": TITLE}]
     jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
