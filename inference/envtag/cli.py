@@ -47,6 +47,19 @@ def _main(
     """Tag paragraphs of Chinese environmental-policy texts (air, water, soil, carbon, enforcement, supervision)."""
 
 
+TitleField = Annotated[
+    str, typer.Option(help="Field/column holding each JSONL/CSV record's document title, when it has one.")
+]
+Titles = Annotated[
+    bool,
+    typer.Option(
+        "--titles/--no-titles",
+        help="Read each paragraph with its document's title (a record's title field; a file's first content "
+        "paragraph), for models trained with title context; --no-titles reads every paragraph alone.",
+    ),
+]
+
+
 @app.command()
 def tag(
     paths: Annotated[list[str], typer.Argument(help="Files, directories, globs, or - for stdin.")],
@@ -63,17 +76,8 @@ def tag(
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Add evidence sentences.")] = True,
     text_field: Annotated[str, typer.Option(help="Text field/column for JSONL/CSV inputs.")] = "text",
     id_field: Annotated[str, typer.Option(help="Id field/column for JSONL/CSV inputs (carried as id).")] = "id",
-    title_field: Annotated[
-        str, typer.Option(help="Field/column holding each JSONL/CSV record's document title, when it has one.")
-    ] = "title",
-    titles: Annotated[
-        bool,
-        typer.Option(
-            "--titles/--no-titles",
-            help="Read each paragraph with its document's title (a record's title field; a file's first "
-            "paragraph), for models trained with title context; --no-titles reads every paragraph alone.",
-        ),
-    ] = True,
+    title_field: TitleField = "title",
+    titles: Titles = True,
     paragraphs: Annotated[
         str,
         typer.Option(

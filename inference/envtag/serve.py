@@ -29,6 +29,9 @@ from .tagger import Tagger
 MICRO_BATCH_WAIT_S = 0.005
 
 
+RECORDS_HELP = "Records with a text field and optionally their document's title; other fields kept as meta."
+
+
 @dataclass
 class Limits:
     max_body_bytes: int = 5 * 1024 * 1024
@@ -91,11 +94,7 @@ def create_app(tagger: Tagger, api_key: str | None = None, limits: Limits | None
 
     class TagRequest(BaseModel):
         texts: list[str] | None = Field(None, description="Paragraphs to tag.")
-        records: list[dict] | None = Field(
-            None,
-            description="Records with a text field and optionally a title (their document's); "
-            "other fields kept as meta.",
-        )
+        records: list[dict] | None = Field(None, description=RECORDS_HELP)
         evidence: bool = True
 
     def check_key(request: Request) -> None:
