@@ -112,11 +112,10 @@ def with_titles(
     A text file, web page, Word or PDF document is one document whose first
     content paragraph is its title (a saved page's breadcrumbs or a byline
     above it are passed over, :func:`envtag.boilerplate.skip_reason`); a JSON
-    or CSV record names its own title in
-    ``title_field`` (no such field or an empty one: no title). Set here, at
-    reading, the title travels with its paragraph through chunks, worker
-    processes and ``--resume``, so a paragraph's record never depends on
-    how the input was split."""
+    or CSV record names its own title in ``title_field`` (no such field or an
+    empty one: no title). Set here, at reading, the title travels with its
+    paragraph through chunks, worker processes and ``--resume``, so a
+    paragraph's record never depends on how the input was split."""
     first: str | None = None
     for item in items:
         if isinstance(item, Paragraph):
@@ -325,7 +324,7 @@ def iter_paragraphs(
     title_field: str = TITLE_FIELD,
 ) -> Iterator[Paragraph | BadRecord]:
     """Paragraphs of one input file, streamed, each with its document's title
-    (:func:`with_titles`: a record's ``title_field``, else the file's first paragraph).
+    (:func:`with_titles`: a record's ``title_field``, else the file's first content paragraph).
 
     Raises :class:`InputError` (message ``"{path}:{lineno}: reason"``) for a
     malformed JSON line, a line that is not an object, a missing text field or
@@ -382,7 +381,6 @@ def iter_stdin_paragraphs(
     the same encoding detection as files."""
     if fmt not in STDIN_FORMATS:
         raise InputError(f"unknown stdin format {fmt!r} (use {', '.join(STDIN_FORMATS)})")
-
     stream = sys.stdin if stream is None else stream
     raw = getattr(stream, "buffer", None)
     if raw is None and isinstance(stream, (io.RawIOBase, io.BufferedIOBase)):

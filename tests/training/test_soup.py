@@ -168,3 +168,18 @@ def test_soup_with_a_missing_dev_file_fails_before_writing_anything(tmp_path, ti
     with pytest.raises(DataError, match="no such file"):
         soup([tiny_model, tiny_model], tmp_path / "missing.jsonl", tmp_path / "out", export=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_soup_refuses_models_that_read_titles_differently(tmp_path, tiny_model, SHARED):  # noqa: N803
+    import shutil
+
+    from envtag.settings import TaggerSettings
+
+    titled = tmp_path / "titled"
+    shutil.copytree(tiny_model, titled)
+    settings = TaggerSettings.load(titled)
+    settings.title_tokens = 8
+    settings.save(titled)
+    with pytest.raises(ModelError, match="reads 8 title tokens"):
+        soup([tiny_model, titled], SHARED / "data" / "silver_dev.jsonl", tmp_path / "out", export=False)
+    assert not (tmp_path / "out").exists()

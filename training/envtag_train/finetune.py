@@ -180,6 +180,7 @@ def _dataset(tokenizer, texts: list[str], titles: list[str | None], targets: np.
 
     backend = tokenizer.backend_tokenizer
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
+    segments = "token_type_ids" in tokenizer.model_input_names  # BERT's; other encoders have none
 
     def encode(batch):
         ids = []
@@ -187,11 +188,10 @@ def _dataset(tokenizer, texts: list[str], titles: list[str | None], targets: np.
             prefix = title_prefix(backend, title, text, cfg.title_tokens, sep_id)
             body = backend.encode(text, add_special_tokens=False).ids[: cfg.max_length - 2 - len(prefix)]
             ids.append([cls_id, *prefix, *body, sep_id])
-        return {
-            "input_ids": ids,
-            "token_type_ids": [[0] * len(x) for x in ids],
-            "attention_mask": [[1] * len(x) for x in ids],
-        }
+        out = {"input_ids": ids, "attention_mask": [[1] * len(x) for x in ids]}
+        if segments:  # one segment, as the tagger feeds the exported model
+            out["token_type_ids"] = [[0] * len(x) for x in ids]
+        return out
 
     ds = Dataset.from_dict({"text": texts, "title": titles, "labels": targets.tolist()})
     return ds.map(encode, batched=True, remove_columns=["text", "title"])
