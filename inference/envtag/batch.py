@@ -53,9 +53,11 @@ class BatchTagger:
 
     def __call__(self, batch: dict) -> dict:
         texts = ["" if t is None else str(t) for t in list(batch[self.text_column])]
+        from .titles import as_title
+
         titles = None
         if self.title_column is not None:
-            titles = [t if isinstance(t, str) and t.strip() else None for t in list(batch[self.title_column])]
+            titles = [as_title(t) for t in list(batch[self.title_column])]
         preds = self.tagger.predict(texts, evidence=self.evidence, titles=titles)
         out = dict(batch)
         out["labels"] = [p.labels for p in preds]

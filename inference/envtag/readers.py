@@ -41,6 +41,7 @@ from .documents import DOCUMENT_SUFFIXES, read_document, unsupported_message
 from .errors import InputError
 from .inputs import INPUT_SUFFIXES, expand_inputs
 from .paragraphs import text_paragraphs
+from .titles import as_title
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -120,8 +121,7 @@ def with_titles(
     for item in items:
         if isinstance(item, Paragraph):
             if records:
-                value = item.meta.get(title_field)
-                item.title = value if isinstance(value, str) and value.strip() else None
+                item.title = as_title(item.meta.get(title_field))
             else:
                 if first is None and skip_reason(item.text) is None:
                     first = item.text

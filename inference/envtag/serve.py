@@ -25,6 +25,7 @@ from pathlib import Path
 from .output import record
 from .readers import Paragraph
 from .tagger import Tagger
+from .titles import as_title
 
 MICRO_BATCH_WAIT_S = 0.005
 
@@ -213,7 +214,7 @@ def _paragraphs(texts, records, limits: Limits) -> list[Paragraph]:
             raise HTTPException(422, f'records[{i}] has no string "text" field')
         meta = {k: v for k, v in rec.items() if k not in ("text", "id")}
         ident = rec.get("id")
-        title = rec.get("title") if isinstance(rec.get("title"), str) and rec["title"].strip() else None
+        title = as_title(rec.get("title"))
         ident = None if ident is None else str(ident)
         out.append(Paragraph("<request>", i, rec["text"], ident, meta=meta, title=title))
     return out

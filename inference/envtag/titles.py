@@ -18,6 +18,12 @@ from __future__ import annotations
 from .cleaning import clean
 
 
+def as_title(value: object) -> str | None:
+    """A title field's value as a title: a non-blank string, else ``None``
+    (missing fields, empty cells, numbers)."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def title_prefix(tokenizer, title: str | None, clean_text: str, title_tokens: int, sep_id: int) -> list[int]:
     """Token ids to put before a paragraph's window: the title's first
     ``title_tokens`` tokens and ``[SEP]``, or ``[]`` when there is no title to read.
