@@ -48,6 +48,10 @@ class TrainConfig:
     # training texts (tests, and the "no pretraining" baseline).
     base_model: str = path_field("", hub=True)
     model_config: dict[str, Any] = field(default_factory=dict)
+    # Encoder layers added to base_model before fine-tuning, each a copy of the
+    # layer below it that starts silent (envtag_train.grow): depth without
+    # pretraining again. 0 = the base model as it is.
+    grow_layers: int = 0
     seed: int = 42
     max_length: int = 256
     # Tokens of each paragraph's document title the model reads before the
@@ -93,6 +97,7 @@ class TrainConfig:
             (self.batch_size >= 1, "batch_size must be >= 1"),
             (16 <= self.max_length <= 4096, "max_length must be between 16 and 4096"),
             (0 <= self.title_tokens <= self.max_length // 4, "title_tokens must be between 0 and max_length / 4"),
+            (0 <= self.grow_layers <= 48, "grow_layers must be between 0 and 48"),
             (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
             (self.early_stopping_patience >= 0, "early_stopping_patience must be >= 0"),
             (self.save_dtype in ("float16", "float32"), "save_dtype must be float16 or float32"),
@@ -126,6 +131,11 @@ class TrainConfig:
                 raise ConfigError(f"config: data file {f} does not exist")
         if not self.base_model and not self.model_config:
             raise ConfigError("config: set base_model (a directory or hub id) or model_config (random init)")
+        if self.grow_layers and not self.base_model:
+            raise ConfigError(
+                "config: grow_layers deepens a base_model; for a random-init model set "
+                "model_config.num_hidden_layers instead"
+            )
 
 
 def parse_override(item: str) -> tuple[str, Any]:

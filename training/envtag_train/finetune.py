@@ -89,7 +89,9 @@ def _load_base(cfg: TrainConfig, labels: list[str], train_texts: list[str]):
                 f"cannot load base_model {cfg.base_model}: {reason}; point base_model at a complete encoder "
                 "directory (e.g. models/encoder)"
             ) from exc
-        return tokenizer, model.float()
+        from .grow import grow_depth
+
+        return tokenizer, grow_depth(model.float(), cfg.grow_layers)
     from transformers import BertForSequenceClassification
 
     from .vocab import build_vocab, save_tokenizer
