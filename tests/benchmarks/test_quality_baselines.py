@@ -61,3 +61,25 @@ def test_dev_corpus_is_also_reported_by_register(bench):
     sizes = {g: sum(registers[e.id] == g for e in dev) for g in by_register}
     overall = sum(by_register[g] * n for g, n in sizes.items()) / len(dev)
     assert overall == pytest.approx(report["exact_match"])
+
+
+def test_silver_dev_is_split_by_what_the_review_changed(bench):
+    """A paragraph the review relabelled counts for whichever label set the
+    system chose; the others count as plain exact matches."""
+    silver = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    reviewed = np.array([[1, 0], [1, 1], [1, 0], [0, 0]])
+    given = np.array([[1, 0], [0, 1], [1, 0], [1, 0]], dtype=bool)
+    split = bench.review_split(given, silver, reviewed)
+    assert split == {
+        "changed": 2,
+        "changed_as_silver": 1,
+        "changed_as_reviewed": 1,
+        "unchanged": 2,
+        "unchanged_exact": 1,
+    }
+    sets = bench.evaluation_sets()
+    labels = bench.load_taxonomy().ids
+    pair = {name: sets[name] for name in ("silver_dev", "silver_dev_reviewed")}
+    report = bench.run_system(bench.lexicon_system(labels), pair, labels)["silver_dev"]["review_split"]
+    assert report["changed"] + report["unchanged"] == len(sets["silver_dev"])
+    assert report["changed"] > 0
