@@ -107,7 +107,10 @@ def review_split(given: np.ndarray, silver: np.ndarray, reviewed: np.ndarray) ->
     silver_dev can come from following silver's conventions where the guide
     overrules them: this split shows it."""
     changed = (silver != reviewed).any(axis=1)
-    same_as = lambda y: (y.astype(bool) == given).all(axis=1)  # noqa: E731
+
+    def same_as(y: np.ndarray) -> np.ndarray:
+        return (y.astype(bool) == given).all(axis=1)
+
     return {
         "changed": int(changed.sum()),
         "changed_as_silver": int((same_as(silver) & changed).sum()),
