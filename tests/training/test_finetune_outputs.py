@@ -77,6 +77,24 @@ def test_training_with_teachers_adds_their_soft_targets_on_corpus_paragraphs(tmp
     assert len(extra["teacher_mean_targets"]) == len(Tagger.from_pretrained(out).labels)
 
 
+def test_a_teacher_that_travelled_as_its_onnx_model_alone_teaches(tmp_path, SHARED, onnx_model):  # noqa: N803
+    """A teacher brought back from a GPU lease without its fp16 weights (README,
+    "A larger teacher on a lent GPU") still teaches; the run records its ONNX hash."""
+    import shutil
+
+    teacher = tmp_path / "large13"
+    shutil.copytree(onnx_model, teacher, ignore=shutil.ignore_patterns("model.safetensors", "model.onnx"))
+    (tmp_path / "data").mkdir()
+    cfg = tiny_config(tmp_path / "data", SHARED)
+    corpus = tmp_path / "corpus.jsonl"
+    text = "全市完成燃煤锅炉超低排放改造十二台。\n县文化馆举办少儿书法展，展出作品两百余幅。"
+    corpus.write_text(json.dumps({"id": "c1", "text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+    cfg.teachers, cfg.teacher_corpus, cfg.teacher_paragraphs = [str(teacher)], [str(corpus)], 10
+    extra = json.loads((train(cfg, log=lambda m: None) / "envtag.json").read_text(encoding="utf-8"))["extra"]
+    assert extra["teachers"] == {str(teacher): sha256(teacher / "model.int8.onnx")}
+    assert extra["teacher_paragraphs"] == 2
+
+
 def test_soft_targets_follow_the_gold_ones_in_the_training_set(tmp_path, SHARED):  # noqa: N803
     (tmp_path / "data").mkdir()
     data = load_data(tiny_config(tmp_path / "data", SHARED))

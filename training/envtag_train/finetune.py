@@ -39,6 +39,16 @@ def sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def weights_file(model_dir: str | Path) -> Path:
+    """The file that identifies a model's weights: its safetensors, or for a
+    model that travels as its int8 ONNX alone (a teacher brought back from a
+    GPU lease, README) that file."""
+    from envtag.backends import onnx_file
+
+    path = Path(model_dir) / "model.safetensors"
+    return path if path.exists() else (onnx_file(model_dir) or path)
+
+
 def _check_base_labels(base: str, labels: list[str]) -> None:
     """A fine-tuned classifier as base_model must have the taxonomy's labels
     (its head is reused); an encoder (no classification head) may be anything."""
@@ -245,8 +255,12 @@ def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
 
 
 def training_arguments(cfg: TrainConfig, work: Path):
-    """Epoch-wise evaluation and checkpoints, the best epoch kept, seeded, quiet off a terminal."""
+    """Epoch-wise evaluation and checkpoints, the best epoch kept, seeded, quiet off a terminal;
+    bf16 and TF32 on a GPU, as in pretraining."""
+    import torch
     from transformers import TrainingArguments
+
+    cuda = torch.cuda.is_available()
 
     return TrainingArguments(
         output_dir=str(work / "checkpoints"),
@@ -271,6 +285,8 @@ def training_arguments(cfg: TrainConfig, work: Path):
         train_sampling_strategy="group_by_length",
         dataloader_num_workers=0,
         dataloader_pin_memory=False,
+        bf16=cuda,
+        tf32=cuda,
     )
 
 
@@ -384,7 +400,7 @@ def _run(cfg: TrainConfig, log, out: Path, work: Path) -> Path:
     if cfg.teacher_paragraphs:
         from .distill import soft_labelled
 
-        data.teacher_hashes = {t: sha256(Path(t) / "model.safetensors") for t in cfg.teachers}
+        data.teacher_hashes = {t: sha256(weights_file(t)) for t in cfg.teachers}
         data.soft_texts, data.soft_targets = soft_labelled(cfg, {clean(e.text) for e in data.train}, log)
     shutil.rmtree(work, ignore_errors=True)
     recover_interrupted_publish(out)
