@@ -11,7 +11,7 @@ import pytest
 
 from envtag.errors import ConfigError
 from envtag_train.config import TrainConfig
-from envtag_train.distill import DistillConfig, distill, draw, require_teachers, teacher_targets
+from envtag_train.distill import DistillConfig, distill, draw, require_teachers, scoring_device, teacher_targets
 
 PARAGRAPHS = [
     "全面加强大气污染防治，推进燃煤锅炉超低排放改造和扬尘综合整治。",
@@ -91,3 +91,17 @@ def test_a_missing_teacher_is_named_before_the_data_loads(tmp_path):
         require_teachers(cfg)
     cfg.teacher_paragraphs = 0  # gold labels alone: the teachers are not needed
     require_teachers(cfg)
+
+
+def test_teachers_score_on_a_gpu_only_with_their_torch_weights(onnx_model, tmp_path, monkeypatch):
+    import shutil
+
+    import torch
+
+    onnx_only = tmp_path / "onnx-only"
+    shutil.copytree(onnx_model, onnx_only, ignore=shutil.ignore_patterns("model.safetensors"))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert scoring_device(onnx_model) == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert scoring_device(onnx_model) == "cuda"
+    assert scoring_device(onnx_only) == "cpu"  # a teacher brought back as its int8 ONNX model alone

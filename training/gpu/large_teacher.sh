@@ -9,9 +9,14 @@
 # then through the device tool, carrying .devdata/gpu, from the repository
 # root there (README, "A larger teacher on a lent GPU"):
 #
-#   bash training/gpu/large_teacher.sh all         # both stages in one call
+#   bash training/gpu/large_teacher.sh all         # pretrain and teacher in one call
 #   bash training/gpu/large_teacher.sh pretrain    # or one call each, on the same warm
 #   bash training/gpu/large_teacher.sh teacher     # machine (it keeps runs/ between calls)
+#
+# and, if the lease has time left, the student on the same machine (else here,
+# on the CPU, from the teacher that came back):
+#
+#   bash training/gpu/large_teacher.sh distill && bash training/gpu/large_teacher.sh student
 #
 # The pretraining stops at its config's time budget (3.5 minutes); the
 # fine-tuning runs 3 epochs. Neither has been timed on a GPU yet: the CPU smoke
@@ -20,16 +25,18 @@
 # logs, the teacher's metrics, and the teacher itself as its int8 ONNX model
 # in parts of at most 15 MiB (`cat large13.tar.part-* | tar -x -C runs`
 # restores runs/large13 here, where the quality benchmark and the
-# distillation run on the CPU at no device time). Arguments after a single
+# distillation run on the CPU at no device time); the student likewise. Arguments after a single
 # stage are `--set` overrides of its envtag command; the CPU smoke run
 # shrinks the model and the steps:
 #
 #   bash training/gpu/large_teacher.sh pretrain --set hidden_size=64 --set num_hidden_layers=2 \
 #     --set num_attention_heads=2 --set intermediate_size=128 --set batch_size=8 --set max_steps=6
 #   bash training/gpu/large_teacher.sh teacher --set num_epochs=0.01
+#   bash training/gpu/large_teacher.sh distill --set paragraphs=300
+#   bash training/gpu/large_teacher.sh student --set num_epochs=0.01 --set teacher_paragraphs=50
 set -euo pipefail
 
-stage=${1:?usage: large_teacher.sh pretrain|teacher|all [--set key=value ...]}
+stage=${1:?usage: large_teacher.sh pretrain|teacher|distill|student|all [--set key=value ...]}
 shift
 bundle=${ENVTAG_GPU_BUNDLE:-.devdata/gpu}
 out=${OUT:-runs/gpu-out}
@@ -65,8 +72,21 @@ teacher() {
   tar -C runs -cf - --exclude=model.safetensors --exclude=model.onnx large13 | split -b 15M - "$out/large13.tar.part-"
 }
 
+distill() {
+  # The teacher's soft labels taught to the compact encoder (scored on the GPU), the whole draw.
+  envtag distill --config configs/distill.yaml --set "teachers=[runs/large13]" --set output_dir=runs/encoder-large \
+    --set weak_time_budget_minutes=0 "$@" 2>&1 | tee "$out/distill.log"
+}
+
+student() {
+  # The default's recipe on that encoder, taught by the large teacher: a candidate default.
+  envtag train --config configs/default.yaml --set base_model=runs/encoder-large --set "teachers=[runs/large13]" \
+    --set output_dir=runs/student-large13 "$@" 2>&1 | tee "$out/student.log"
+  tar -C runs -cf - --exclude=model.onnx student-large13 | split -b 15M - "$out/student-large13.tar.part-"
+}
+
 case "$stage" in
-  pretrain | teacher)
+  pretrain | teacher | distill | student)
     setup
     "$stage" "$@"
     ;;
@@ -77,7 +97,7 @@ case "$stage" in
     teacher
     ;;
   *)
-    echo "large_teacher.sh: unknown stage '$stage'; use pretrain, teacher or all" >&2
+    echo "large_teacher.sh: unknown stage '$stage'; use pretrain, teacher, distill, student or all" >&2
     exit 2
     ;;
 esac
