@@ -112,3 +112,16 @@ def test_a_useless_model_is_flagged(tmp_path, tiny_model, SHARED):  # noqa: N803
     warnings = degenerate(tiny_model, data)  # one epoch of a 16-wide random-init model
     assert any("below the keyword lexicon" in w for w in warnings)
     assert degenerate(Path(__file__).resolve().parents[2] / "models" / "default", data) == []
+
+
+@pytest.mark.parametrize(
+    ("cuda", "capability", "on"), [(False, None, False), (True, (7, 0), False), (True, (9, 0), True)]
+)
+def test_mixed_precision_only_where_the_gpu_has_it(monkeypatch, cuda, capability, on):
+    """bf16 and TF32 on an Ampere or newer GPU; never on a CPU or an older GPU,
+    where transformers would refuse to start the run."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: capability)
+    assert finetune.mixed_precision() == {"bf16": on, "tf32": on}

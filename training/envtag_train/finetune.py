@@ -256,11 +256,8 @@ def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
 
 def training_arguments(cfg: TrainConfig, work: Path):
     """Epoch-wise evaluation and checkpoints, the best epoch kept, seeded, quiet off a terminal;
-    bf16 and TF32 on a GPU, as in pretraining."""
-    import torch
+    bf16 and TF32 on a GPU that has them, as in pretraining."""
     from transformers import TrainingArguments
-
-    cuda = torch.cuda.is_available()
 
     return TrainingArguments(
         output_dir=str(work / "checkpoints"),
@@ -285,9 +282,18 @@ def training_arguments(cfg: TrainConfig, work: Path):
         train_sampling_strategy="group_by_length",
         dataloader_num_workers=0,
         dataloader_pin_memory=False,
-        bf16=cuda,
-        tf32=cuda,
+        **mixed_precision(),
     )
+
+
+def mixed_precision() -> dict[str, bool]:
+    """``bf16`` and ``tf32`` for ``TrainingArguments``: on where the GPU has them
+    (compute capability 8, Ampere, and newer), off on a CPU or an older GPU,
+    where transformers would refuse them."""
+    import torch
+
+    ampere = torch.cuda.is_available() and torch.cuda.get_device_capability()[0] >= 8
+    return {"bf16": ampere, "tf32": ampere}
 
 
 def training_targets(data: TrainingData) -> tuple[list[str], list[str | None], np.ndarray]:

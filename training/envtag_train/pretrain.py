@@ -178,7 +178,7 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
         log(f"resumed at step {int(Path(last).name.split('-')[-1])}")
     trainer = Trainer(
         model=_mlm_model(cfg, tok, ids),
-        args=_mlm_arguments(cfg, checkpoints, cuda),
+        args=_mlm_arguments(cfg, checkpoints),
         train_dataset=_Rows(train_rows),
         eval_dataset=_Rows(held_rows),
         data_collator=DataCollatorForLanguageModeling(tok, mlm_probability=cfg.mlm_probability),
@@ -192,8 +192,10 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
     return encoder_dir
 
 
-def _mlm_arguments(cfg: PretrainConfig, checkpoints: Path, cuda: bool):
+def _mlm_arguments(cfg: PretrainConfig, checkpoints: Path):
     from transformers import TrainingArguments
+
+    from .finetune import mixed_precision
 
     return TrainingArguments(
         output_dir=str(checkpoints),
@@ -211,8 +213,7 @@ def _mlm_arguments(cfg: PretrainConfig, checkpoints: Path, cuda: bool):
         save_steps=cfg.eval_every,
         save_total_limit=1,
         logging_steps=cfg.eval_every,
-        bf16=cuda,
-        tf32=cuda,
+        **mixed_precision(),
         seed=cfg.seed,
         report_to=[],
         disable_tqdm=not _terminal(),
@@ -318,6 +319,8 @@ def weak_stage(cfg: WeakStageSettings, encoder_dir: Path, data, out: Path, devic
     import torch
     from transformers import BertForSequenceClassification, BertTokenizerFast, Trainer, TrainingArguments
 
+    from .finetune import mixed_precision
+
     tok = BertTokenizerFast.from_pretrained(encoder_dir)
     model = BertForSequenceClassification.from_pretrained(
         encoder_dir, num_labels=data["weak"].shape[1], problem_type="multi_label_classification", dtype=torch.float32
@@ -334,7 +337,7 @@ def weak_stage(cfg: WeakStageSettings, encoder_dir: Path, data, out: Path, devic
         max_grad_norm=1.0,
         save_strategy="no",
         logging_steps=500,
-        bf16=device == "cuda",
+        **mixed_precision(),
         seed=cfg.seed,
         report_to=[],
         disable_tqdm=not _terminal(),
