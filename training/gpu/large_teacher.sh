@@ -9,18 +9,18 @@
 # then through the device tool, carrying .devdata/gpu, from the repository
 # root there (README, "A larger teacher on a lent GPU"):
 #
-#   bash training/gpu/large_teacher.sh all         # pretrain and teacher in one call
-#   bash training/gpu/large_teacher.sh pretrain    # or one call each, on the same warm
-#   bash training/gpu/large_teacher.sh teacher     # machine (it keeps runs/ between calls)
+#   bash training/gpu/large_teacher.sh pretrain    # one call (timeout_s 480)
+#   bash training/gpu/large_teacher.sh teacher     # the next, at once, on the same warm
+#                                                  # machine, which keeps runs/ (timeout_s 480)
 #
-# and, if the lease has time left, the student on the same machine (else here,
+# and, in a lease with time left, the student on the same machine (else here,
 # on the CPU, from the teacher that came back):
 #
 #   bash training/gpu/large_teacher.sh distill && bash training/gpu/large_teacher.sh student
 #
-# The pretraining stops at its config's time budget (3.5 minutes); the
-# fine-tuning runs 3 epochs. Neither has been timed on a GPU yet: the CPU smoke
-# run below is the only run so far.
+# The pretraining stops at its config's time budget (3.5 minutes, about 5 with
+# the corpus prepared); the fine-tuning runs 3 epochs. Neither has been timed
+# on a GPU yet: the CPU smoke run below is the only run so far.
 # Results land in $OUT (the device tool's folder; runs/gpu-out elsewhere):
 # logs, the teacher's metrics, and the teacher itself as its int8 ONNX model
 # in parts of at most 15 MiB (`cat large13.tar.part-* | tar -x -C runs`
@@ -36,7 +36,7 @@
 #   bash training/gpu/large_teacher.sh student --set num_epochs=0.01 --set teacher_paragraphs=50
 set -euo pipefail
 
-stage=${1:?usage: large_teacher.sh pretrain|teacher|distill|student|all [--set key=value ...]}
+stage=${1:?usage: large_teacher.sh pretrain|teacher|distill|student [--set key=value ...]}
 shift
 bundle=${ENVTAG_GPU_BUNDLE:-.devdata/gpu}
 out=${OUT:-runs/gpu-out}
@@ -90,14 +90,8 @@ case "$stage" in
     setup
     "$stage" "$@"
     ;;
-  all)
-    [ $# -eq 0 ] || { echo "large_teacher.sh: 'all' takes no overrides; run the stages one by one" >&2; exit 2; }
-    setup
-    pretrain
-    teacher
-    ;;
   *)
-    echo "large_teacher.sh: unknown stage '$stage'; use pretrain, teacher, distill, student or all" >&2
+    echo "large_teacher.sh: unknown stage '$stage'; use pretrain, teacher, distill or student" >&2
     exit 2
     ;;
 esac
