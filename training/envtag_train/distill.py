@@ -179,7 +179,6 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 def distill(cfg: DistillConfig, log=print) -> Path:
     """Draw, label with the teachers, and run the weak stage from ``cfg.encoder``; the new encoder dir."""
-    import torch
     from transformers import BertTokenizerFast
 
     from .finetune import sha256
@@ -195,7 +194,7 @@ def distill(cfg: DistillConfig, log=print) -> Path:
     stream = np.concatenate([np.asarray([*x, tok.sep_token_id], dtype=np.uint16) for x in ids])
     data = {"stream": stream, "offsets": offsets, "heldout": np.zeros(len(ids), bool), "weak": targets}
     out = Path(cfg.output_dir)
-    weak_stage(cfg, Path(cfg.encoder), data, out, "cuda" if torch.cuda.is_available() else "cpu", log)
+    weak_stage(cfg, Path(cfg.encoder), data, out, log)
     meta = {
         "config": asdict(cfg),
         "paragraphs": len(paragraphs),

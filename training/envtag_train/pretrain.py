@@ -188,7 +188,7 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
     encoder_dir = root / "encoder"
     _save_encoder(trainer.model, tok, encoder_dir, cfg, trainer.state.global_step)
     if cfg.weak_epochs > 0 and "weak" in data.files:
-        weak_stage(cfg, encoder_dir, data, root / "encoder-weak", "cuda" if cuda else "cpu", log)
+        weak_stage(cfg, encoder_dir, data, root / "encoder-weak", log)
     return encoder_dir
 
 
@@ -310,7 +310,7 @@ def _save_encoder(model, tok, out: Path, cfg: PretrainConfig, step: int) -> None
     (out / "pretrain_config.json").write_text(json.dumps({**asdict(cfg), "steps": step}, indent=2))
 
 
-def weak_stage(cfg: WeakStageSettings, encoder_dir: Path, data, out: Path, device: str, log=print) -> None:
+def weak_stage(cfg: WeakStageSettings, encoder_dir: Path, data, out: Path, log=print) -> None:
     """Multi-label training on corpus paragraphs with soft weak targets, in the transformers ``Trainer``.
 
     The corpus is mostly off-topic and would otherwise teach "no label", so

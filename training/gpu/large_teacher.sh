@@ -25,9 +25,9 @@
 # logs, the teacher's metrics, and the teacher itself as its int8 ONNX model
 # in parts of at most 15 MiB (`cat large13.tar.part-* | tar -x -C runs`
 # restores runs/large13 here, where the quality benchmark and the
-# distillation run on the CPU at no device time); the student likewise. Arguments after a single
-# stage are `--set` overrides of its envtag command; the CPU smoke run
-# shrinks the model and the steps:
+# distillation run on the CPU at no device time); the student likewise.
+# Arguments after the stage are `--set` overrides of its envtag command;
+# the CPU smoke run shrinks the model and the steps:
 #
 #   bash training/gpu/large_teacher.sh pretrain --set hidden_size=64 --set num_hidden_layers=2 \
 #     --set num_attention_heads=2 --set intermediate_size=128 --set batch_size=8 --set max_steps=6
