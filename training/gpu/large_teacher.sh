@@ -68,7 +68,7 @@ teacher() {
     --set seed=13 --set output_dir=runs/large13 "$@" 2>&1 | tee "$out/teacher.log"
   cp runs/large13/metrics.json "$out/large13-metrics.json"
   # The int8 ONNX model is what tags and what teaches (envtag distill); the
-  # fp16 weights (about 56 MB) would not fit the way back.
+  # fp16 weights (57 MB for its shape) would not fit the way back.
   tar -C runs -cf - --exclude=model.safetensors --exclude=model.onnx large13 | split -b 15M - "$out/large13.tar.part-"
 }
 

@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 # Missing from the device image (.library/device/KINDS.md), pinned to the versions
-# the project's environment tests with; the image has their other dependencies.
+# the project's environment tests with; the image lists their other dependencies.
 WHEELS = ["datasets==5.2.0", "evaluate==0.4.6", "dill==0.4.1", "multiprocess==0.70.19", "opencc==1.4.2",
           "pypinyin==0.55.0"]  # fmt: skip
 DEVICE_PYTHON = "3.12"
