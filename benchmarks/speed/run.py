@@ -61,6 +61,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -136,6 +137,31 @@ def torch_copy(model: Path, target: Path) -> Path:
 
 def bert_base_dir(model: Path, target: Path) -> Path:
     """A random-init BERT-base-sized envtag model with ``model``'s vocab, labels and settings."""
+    return random_model_dir(model, target, Shape(12, 768), positions=512)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An encoder's size: layers × hidden (heads of 64 dimensions, intermediate 4 × hidden)."""
+
+    layers: int
+    hidden: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shape:
+        layers, _, hidden = text.strip().lower().partition("x")
+        if not (layers.isdigit() and hidden.isdigit() and int(hidden) % 64 == 0 and int(layers) > 0):
+            raise SystemExit(f"--shapes: {text!r} is not LAYERSxHIDDEN with HIDDEN a multiple of 64 (e.g. 8x256)")
+        return cls(int(layers), int(hidden))
+
+    def __str__(self) -> str:
+        return f"{self.layers}L/{self.hidden}H"
+
+
+def random_model_dir(model: Path, target: Path, shape: Shape, positions: int | None = None) -> Path:
+    """A random-init envtag model of ``shape`` with ``model``'s vocab, labels, settings and
+    (unless ``positions``) position count: its speed is that of a trained model of the
+    shape, since the weights' values do not change the work."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
@@ -143,11 +169,11 @@ def bert_base_dir(model: Path, target: Path) -> Path:
     id2label = {int(k): v for k, v in src["id2label"].items()}
     config = BertConfig(
         vocab_size=src["vocab_size"],
-        hidden_size=768,
-        num_hidden_layers=12,
-        num_attention_heads=12,
-        intermediate_size=3072,
-        max_position_embeddings=max(512, src.get("max_position_embeddings", 512)),
+        hidden_size=shape.hidden,
+        num_hidden_layers=shape.layers,
+        num_attention_heads=shape.hidden // 64,
+        intermediate_size=4 * shape.hidden,
+        max_position_embeddings=positions or src.get("max_position_embeddings", 512),
         pad_token_id=src.get("pad_token_id", 0),
         num_labels=len(id2label),
         id2label=id2label,
@@ -416,6 +442,8 @@ def to_markdown(r: dict) -> str:
             lines.append(
                 f"| {j['jobs']} | {j['threads']} | {fmt(j['wall_s'])} | **{fmt(j['par_s'])}** | {j['identical']} |"
             )
+    if "shapes" in r:
+        lines += shapes_markdown(r["shapes"])
     lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for t in r["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")
@@ -423,8 +451,33 @@ def to_markdown(r: dict) -> str:
     return "\n".join(lines)
 
 
+def shapes_markdown(rows: list[dict]) -> list[str]:
+    lines = [
+        "",
+        "## Larger students: speed by encoder shape (`--stages shapes`)",
+        "",
+        "`envtag tag` as shipped (int8 ONNX, `--jobs auto`, evidence on) on the same paragraphs, with "
+        "random-init encoders of each shape: the model's vocabulary, labels and settings, heads of 64 "
+        "dimensions, intermediate size 4 × hidden. The weights' values do not change the work, so each row "
+        "is what a trained student of that shape would cost; none of them tags anything meaningful. Issue 9 "
+        "keeps 200 par/s for the default, 150 for a larger student that wins on quality.",
+        "",
+        "| model | parameters (M) | int8 file (MB) | wall (s) | par/s | ≥ 200 | ≥ 150 |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    for t in rows:
+        lines.append(
+            f"| {t['name']} | {t['params_m']:.1f} | {t['int8_mb']:.1f} | {fmt(t['wall_s'])} | {fmt(t['par_s'])} | "
+            f"{'yes' if t['par_s'] >= 200 else 'no'} | {'yes' if t['par_s'] >= 150 else 'no'} |"
+        )
+    return lines
+
+
 # --------------------------------------------------------------------- main
 STAGES = ("throughput", "rss", "quality", "jobs")
+OPTIONAL_STAGES = ("shapes",)  # run only when named: it builds and exports a model per shape
+# The compact default's depth and width doubled in turn, both, and the GPU teacher's size.
+DEFAULT_SHAPES = ("6x256", "8x256", "4x512", "6x384", "8x384", "8x512")
 
 
 def run_throughput(args, model: Path, desc: str, result: dict, sample: list[str], work: Path, log) -> None:
@@ -495,6 +548,35 @@ def run_throughput(args, model: Path, desc: str, result: dict, sample: list[str]
     result["speedup_vs_bert_base"] = a_ref["par_s_steady"] / c["par_s_steady"]
     result["speedup_vs_bert_base_wall"] = a_ref["par_s"] / c["par_s"]
     log(f"  speed-up (a) / (c), no evidence: {result['speedup_vs_bert_base']:.0f}× excl. start-up")
+
+
+def run_shapes(args, model: Path, result: dict, sample: list[str], work: Path, log) -> None:
+    """``envtag tag`` as shipped (int8, ``--jobs auto``, evidence on) with random-init
+    encoders of each ``--shapes`` size, beside the model itself: what a larger student
+    would cost before anyone trains one (issue 9 keeps 200 par/s, 150 for a student
+    that wins on quality)."""
+    from safetensors.numpy import load_file
+
+    from envtag.backends import ONNX_INT8
+    from envtag_train.export import export_onnx
+
+    src = write_lines(work / "sample.txt", sample)
+    one = write_lines(work / "one.txt", [sample[0]])
+    rows = []
+    for shape in [None, *args.shapes]:
+        if shape is None:
+            target, desc = model, f"{result['model']} ({result['model_desc']}, trained)"
+        else:
+            log(f"building and exporting a random-init {shape} model …")
+            target = random_model_dir(model, work / f"shape-{shape.layers}x{shape.hidden}", shape)
+            export_onnx(target, quantize=True)
+            desc = f"{shape}, random init"
+        params = sum(w.size for w in load_file(target / "model.safetensors").values())
+        st = startup(target, one, work, repeats=1)["median_s"]
+        res = throughput(desc, target, src, args.n, work, True, st, log)
+        res.update(params_m=params / 1e6, int8_mb=(target / ONNX_INT8).stat().st_size / 1e6)
+        rows.append(res)
+    result["shapes"] = rows
 
 
 def run_jobs(args, model: Path, result: dict, sample: list[str], work: Path, log) -> None:
@@ -619,15 +701,21 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument(
         "--stages",
         default=",".join(STAGES),
-        help="comma-separated subset of throughput,rss,quality,jobs (default: all); a partial run updates "
-        "the existing --out JSON of the same model and sample and rewrites the report",
+        help="comma-separated subset of throughput,rss,quality,jobs (default: all), or shapes (only when "
+        "named); a partial run updates the existing --out JSON of the same model and sample and rewrites the report",
+    )
+    ap.add_argument(
+        "--shapes",
+        type=lambda v: [Shape.parse(x) for x in v.split(",") if x.strip()],
+        default=[Shape.parse(x) for x in DEFAULT_SHAPES],
+        help=f"encoder sizes LAYERSxHIDDEN for the shapes stage (default: {','.join(DEFAULT_SHAPES)})",
     )
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
     args = ap.parse_args(argv)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     stages = [x.strip() for x in args.stages.split(",") if x.strip()]
-    if not stages or set(stages) - set(STAGES):
-        raise SystemExit(f"--stages: choose from {', '.join(STAGES)}")
+    if not stages or set(stages) - set(STAGES) - set(OPTIONAL_STAGES):
+        raise SystemExit(f"--stages: choose from {', '.join(STAGES + OPTIONAL_STAGES)}")
 
     model = args.model.resolve()
     if not (model / "config.json").exists():
@@ -676,6 +764,8 @@ def main(argv: list[str] | None = None) -> dict:
             run_rss(args, model, result, pool, order, work, log)
         if "jobs" in stages:
             run_jobs(args, model, result, sample, work, log)
+        if "shapes" in stages:
+            run_shapes(args, model, result, sample, work, log)
     if "quality" in stages:
         log("int8 vs fp32 on silver_dev …")
         q = int8_vs_fp32(model, args.dev)
