@@ -68,3 +68,84 @@ def test_prepare_train_resume_and_weak_stage(tmp_path):
 
     model = AutoModelForSequenceClassification.from_pretrained(enc, num_labels=6)
     assert model.config.vocab_size == meta["vocab_size"]
+
+
+def test_budget_cosine_anneals_over_wall_clock_whatever_the_step_rate():
+    import torch
+
+    from envtag_train.pretrain import budget_cosine
+
+    now = [0.0]
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    schedule = budget_cosine(opt, warmup_steps=2, minutes=10, clock=lambda: now[0])
+    assert schedule.get_last_lr() == [0.5]  # warm-up by steps
+    rates = []
+    for seconds in (0, 0, 150, 300, 450, 600, 900):  # one step at each clock reading
+        now[0] = seconds
+        opt.step()
+        schedule.step()
+        rates.append(schedule.get_last_lr()[0])
+    assert rates[0] == 1.0 and rates[1] == 1.0  # warm-up done, no time spent
+    assert rates[2] > rates[3] > rates[4] > rates[5]  # decays with time, not steps
+    assert abs(rates[3] - 0.5) < 1e-9 and rates[5] == rates[6] == 0.0  # half way, then spent
+
+
+def test_anneal_over_budget_needs_a_budget():
+    import pytest
+
+    from envtag.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="anneal_over_budget needs time_budget_minutes"):
+        PretrainConfig(anneal_over_budget=True)
+
+
+def test_training_with_anneal_over_budget_keeps_the_rate_while_time_remains(tmp_path):
+    cfg = PretrainConfig(
+        corpus=[str(_corpus(tmp_path))],
+        output_dir=str(tmp_path / "run"),
+        vocab_min_count=1,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        seq_len=32,
+        batch_size=4,
+        max_steps=6,
+        warmup_steps=2,
+        learning_rate=1e-3,
+        eval_every=5,
+        heldout_fraction=0.1,
+        time_budget_minutes=30,
+        anneal_over_budget=True,
+    )
+    prepare(cfg)
+    assert (train(cfg, resume=False, log=lambda m: None) / "model.safetensors").exists()
+    (last,) = (tmp_path / "run" / "checkpoints").glob("checkpoint-*")
+    state = json.loads((last / "trainer_state.json").read_text())
+    (rate,) = [r["learning_rate"] for r in state["log_history"] if r.get("step") == 5 and "learning_rate" in r]
+    # A cosine over max_steps is at half the peak by step 5; seconds of a 30-minute budget leave ~all of it.
+    assert rate > 0.99e-3
+
+
+def test_a_spent_budget_stops_and_logs_the_kept_encoders_perplexity(tmp_path):
+    cfg = PretrainConfig(
+        corpus=[str(_corpus(tmp_path))],
+        output_dir=str(tmp_path / "run"),
+        vocab_min_count=1,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        seq_len=32,
+        batch_size=4,
+        max_steps=50,
+        eval_every=40,
+        heldout_fraction=0.1,
+        time_budget_minutes=1e-6,
+    )
+    prepare(cfg)
+    messages = []
+    train(cfg, resume=False, log=messages.append)
+    assert any("time budget spent at step 1" in m for m in messages)
+    log = [json.loads(line) for line in (tmp_path / "run" / "mlm_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [1]

@@ -1,6 +1,6 @@
 """``python -m envtag_train``: the envtag CLI with the training commands, for a
 checkout used in place (``PYTHONPATH=inference:training``), as on a bare GPU
-machine (training/gpu/large_teacher.sh), where no package is installed and so
+machine (training/gpu/lease.sh), where no package is installed and so
 no entry point adds them."""
 
 from envtag.cli import app

@@ -66,15 +66,24 @@ class PretrainConfig(WeakStageSettings):
     batch_size: int = 64
     weight_decay: float = 0.01
     time_budget_minutes: float = 0.0  # 0 = no limit; otherwise stop MLM when spent
+    # true: the cosine decays over the time budget (wall clock), not over max_steps, so a
+    # budgeted run anneals whatever its step rate (a lent GPU of unknown speed)
+    anneal_over_budget: bool = False
     eval_every: int = 500
     save_every_minutes: float = 5.0
     heldout_fraction: float = 0.01
     weak_annotated: list[str] = path_field(list_of=True)  # teacher data for weak labels
 
     def __post_init__(self) -> None:
+        from envtag.errors import ConfigError
+
         from .config import coerce_fields
 
         coerce_fields(self)
+        if self.anneal_over_budget and self.time_budget_minutes <= 0:
+            raise ConfigError(
+                "config: anneal_over_budget needs time_budget_minutes > 0; set one or drop it", "anneal_over_budget"
+            )
 
 
 # --------------------------------------------------------------------- prepare
@@ -159,9 +168,10 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
     10% random, 10% kept); checkpoints every ``eval_every`` steps and every
     ``save_every_minutes``; ``resume`` continues from the last checkpoint
     (optimizer, schedule and data order included); ``time_budget_minutes``
-    stops the run when spent (the schedule is over ``max_steps``)."""
+    stops the run when spent (the schedule is over ``max_steps``, or over the
+    budget with ``anneal_over_budget``)."""
     import torch
-    from transformers import BertTokenizerFast, DataCollatorForLanguageModeling, Trainer
+    from transformers import BertTokenizerFast, DataCollatorForLanguageModeling
     from transformers.trainer_utils import get_last_checkpoint
 
     _set_seed(cfg.seed)
@@ -176,7 +186,7 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
     last = get_last_checkpoint(str(checkpoints)) if resume and checkpoints.is_dir() else None
     if last:
         log(f"resumed at step {int(Path(last).name.split('-')[-1])}")
-    trainer = Trainer(
+    trainer = _trainer_class(cfg)(
         model=_mlm_model(cfg, tok, ids),
         args=_mlm_arguments(cfg, checkpoints),
         train_dataset=_Rows(train_rows),
@@ -190,6 +200,44 @@ def train(cfg: PretrainConfig, resume: bool = True, log=print) -> Path:
     if cfg.weak_epochs > 0 and "weak" in data.files:
         weak_stage(cfg, encoder_dir, data, root / "encoder-weak", log)
     return encoder_dir
+
+
+def budget_cosine(optimizer, warmup_steps: int, minutes: float, clock=time.monotonic):
+    """Linear warm-up over ``warmup_steps``, then cosine decay to 0 over ``minutes`` of
+    wall clock from the schedule's creation. A schedule over ``max_steps`` leaves the rate
+    high when a time budget stops the run early (the compact encoder's did); this one
+    anneals within the budget at any step rate. The budget counts from each (re)start,
+    as the stop does."""
+    from torch.optim.lr_scheduler import LambdaLR
+
+    start = clock()
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        spent = min(1.0, (clock() - start) / (minutes * 60))
+        return 0.5 * (1.0 + math.cos(math.pi * spent))
+
+    return LambdaLR(optimizer, factor)
+
+
+def _trainer_class(cfg: PretrainConfig):
+    """The transformers ``Trainer``, with ``budget_cosine`` as its schedule when
+    ``anneal_over_budget`` is set."""
+    from transformers import Trainer
+
+    if not cfg.anneal_over_budget:
+        return Trainer
+
+    class BudgetTrainer(Trainer):
+        def create_scheduler(self, num_training_steps: int, optimizer=None):
+            if self.lr_scheduler is None:
+                optimizer = optimizer or self.optimizer
+                self.lr_scheduler = budget_cosine(optimizer, cfg.warmup_steps, cfg.time_budget_minutes)
+                self._created_lr_scheduler = True
+            return self.lr_scheduler
+
+    return BudgetTrainer
 
 
 def _mlm_arguments(cfg: PretrainConfig, checkpoints: Path):
@@ -282,7 +330,8 @@ def _pretrain_callback(cfg: PretrainConfig, log_file: Path, log):
                 control.should_save, self.last_save = True, time.time()
             if cfg.time_budget_minutes and (time.time() - self.start) / 60 > cfg.time_budget_minutes:
                 log(f"time budget spent at step {state.global_step}")
-                control.should_training_stop = control.should_save = True
+                # the held-out perplexity of the encoder that is kept, not of the last eval step
+                control.should_training_stop = control.should_save = control.should_evaluate = True
             return control
 
         def on_evaluate(self, args, state, control, metrics=None, **kwargs):

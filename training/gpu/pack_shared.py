@@ -10,7 +10,7 @@ image lacks a few of envtag's dependencies. This script, run here, writes
   stand-off record still resolves to the same text and hash there;
 * ``wheels/``: the wheels of the packages the image lacks, for its Python.
 
-``training/gpu/large_teacher.sh`` unpacks both there. Usage, from the
+``training/gpu/lease.sh`` unpacks both there. Usage, from the
 repository root: ``python training/gpu/pack_shared.py`` (about two minutes).
 """
 
