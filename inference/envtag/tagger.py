@@ -27,7 +27,7 @@ from .sentences import split_sentences
 from .settings import SETTINGS_FILE, TaggerSettings
 from .shipped import shipped_path
 from .titles import title_prefix
-from .windows import make_windows, sentence_token_ranges
+from .windows import paragraph_windows
 
 
 @dataclass
@@ -314,10 +314,8 @@ class Tagger:
         owner: list[int] = []
         for k, (ids, offsets) in enumerate(encoded):
             prefix = prefixes[todo[k]]
-            spans = split_sentences(preds[todo[k]].clean_text)
-            ranges = sentence_token_ranges(spans, offsets)
             budget = self.window_budget - len(prefix)
-            for w in make_windows(ranges, len(ids), budget, self.settings.stride_sentences):
+            for w in paragraph_windows(preds[todo[k]].clean_text, offsets, budget, self.settings.stride_sentences):
                 sequences.append(prefix + ids[w.start : w.end])
                 owner.append(k)
         if not sequences:  # text that tokenises to nothing

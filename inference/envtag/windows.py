@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .sentences import split_sentences
+
 
 @dataclass(frozen=True)
 class Window:
@@ -58,3 +60,14 @@ def make_windows(sentence_ranges: list[tuple[int, int]], n_tokens: int, budget: 
             break
         i = max(i + 1, j + 1 - overlap)
     return windows
+
+
+def paragraph_windows(text: str, offsets: list[tuple[int, int]], budget: int, overlap: int = 1) -> list[Window]:
+    """The windows of a cleaned paragraph whose tokens have character ``offsets``:
+    the whole paragraph when it fits ``budget``, else sentence-packed windows.
+    The tagger scores these, and training with ``train_windows`` learns from the
+    same ones, so a long paragraph is read the same way in both."""
+    if len(offsets) <= budget:
+        return [Window(0, len(offsets))]
+    ranges = sentence_token_ranges(split_sentences(text), offsets)
+    return make_windows(ranges, len(offsets), budget, overlap)

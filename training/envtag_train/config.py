@@ -57,6 +57,10 @@ class TrainConfig:
     # Tokens of each paragraph's document title the model reads before the
     # paragraph (envtag.titles); 0 = paragraphs alone.
     title_tokens: int = 0
+    # Learn from every window of a paragraph longer than max_length, their scores
+    # max-pooled as the tagger pools them, instead of its first window alone with
+    # labels that its later sentences may carry (envtag_train.windowed).
+    train_windows: bool = False
     learning_rate: float = 1e-4
     num_epochs: float = 10
     batch_size: int = 32

@@ -187,8 +187,11 @@ def load_data(cfg: TrainConfig) -> TrainingData:
 
 def _dataset(tokenizer, texts: list[str], titles: list[str | None], targets: np.ndarray, cfg: TrainConfig):
     """Cleaned texts with their (gold or soft) targets, as the tagger reads
-    them: ``[CLS] (title [SEP]) text [SEP]``, the text cut to what fits."""
+    them: ``[CLS] (title [SEP]) text [SEP]``, the text cut to what fits, or
+    with ``train_windows`` every window of it (``envtag_train.windowed``)."""
     from datasets import Dataset
+
+    from .windowed import Windower
 
     backend = tokenizer.backend_tokenizer
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
@@ -205,8 +208,14 @@ def _dataset(tokenizer, texts: list[str], titles: list[str | None], targets: np.
             out["token_type_ids"] = [[0] * len(x) for x in ids]
         return out
 
+    windower = Windower(tokenizer, cfg.max_length, cfg.title_tokens)
+
+    def encode_windows(batch):
+        windows = [windower(text, title) for text, title in zip(batch["text"], batch["title"], strict=True)]
+        return {"windows": windows, "length": [sum(map(len, w)) for w in windows]}
+
     ds = Dataset.from_dict({"text": texts, "title": titles, "labels": targets.tolist()})
-    return ds.map(encode, batched=True, remove_columns=["text", "title"])
+    return ds.map(encode_windows if cfg.train_windows else encode, batched=True, remove_columns=["text", "title"])
 
 
 def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
@@ -246,12 +255,19 @@ def fit(cfg: TrainConfig, data: TrainingData, tokenizer, model, work: Path):
             cfg,
         ),
         processing_class=tokenizer,
+        data_collator=_window_collator(tokenizer) if cfg.train_windows else None,
         compute_metrics=compute_metrics,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=patience)] if patience else [],
         pos_weight=torch.tensor(pos_weight if cfg.pos_weight else np.ones(len(data.labels)), dtype=torch.float32),
     )
     trainer.train()
     return trainer
+
+
+def _window_collator(tokenizer):
+    from .windowed import WindowCollator
+
+    return WindowCollator(tokenizer.pad_token_id, segments="token_type_ids" in tokenizer.model_input_names)
 
 
 def training_arguments(cfg: TrainConfig, work: Path):
@@ -282,6 +298,7 @@ def training_arguments(cfg: TrainConfig, work: Path):
         train_sampling_strategy="group_by_length",
         dataloader_num_workers=0,
         dataloader_pin_memory=False,
+        remove_unused_columns=not cfg.train_windows,  # the window collator reads `windows`
         **mixed_precision(),
     )
 
