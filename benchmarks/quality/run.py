@@ -92,6 +92,16 @@ def dev_corpus_registers() -> dict[str, str]:
     return out
 
 
+WINDOW_CHARS = 254  # the default's window: 256 tokens less [CLS] and [SEP], about one character each
+
+
+def length_group(text: str) -> str:
+    """Whether a paragraph fits one window of a 256-token model (its cleaned
+    characters): the tagger reads a longer one window by window and keeps each
+    label's highest score, so its errors differ."""
+    return "one window" if len(clean(text)) <= WINDOW_CHARS else "several windows"
+
+
 def exact_by_group(y: np.ndarray, given: np.ndarray, groups: list[str]) -> dict[str, float]:
     hit = (y.astype(bool) == given).all(axis=1)
     names = sorted(set(groups))
@@ -183,6 +193,8 @@ def run_system(
         out[name] = scores_at(y, probs, system.cut, labels)
         if name == "dev_corpus" and registers:
             out[name]["exact_by_register"] = exact_by_group(y, probs >= system.cut, [registers[e.id] for e in ex])
+        if name in DEV_SETS:
+            out[name]["exact_by_length"] = exact_by_group(y, probs >= system.cut, [length_group(e.text) for e in ex])
         if name == "silver_dev" and "silver_dev_reviewed" in sets:
             by_id = {e.id: e for e in sets["silver_dev_reviewed"]}
             reviewed = label_matrix([by_id[e.id] for e in ex], labels)
@@ -243,6 +255,15 @@ def register_table(results: dict, sizes: dict[str, int]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def length_table(results: dict, sizes: dict[str, dict[str, int]]) -> str:
+    cols = [(s, g) for s in DEV_SETS for g in sizes[s]]
+    lines = ["| system | " + " | ".join(f"{s}: {g} (n={sizes[s][g]})" for s, g in cols) + " |"]
+    lines.append("|---|" + "---:|" * len(cols))
+    for system, by_set in results.items():
+        lines.append(f"| {system} | " + " | ".join(f"{by_set[s]['exact_by_length'][g]:.2f}" for s, g in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def review_table(results: dict) -> str:
     lines = [
         "| system | changed: as silver | changed: as reviewed | unchanged: exact |",
@@ -295,6 +316,14 @@ def render(results: dict, spreads: dict, meta: dict, labels: list[str]) -> str:
         "`registers/bureau` Hebei bureau texts, `registers/news` trade news, `news/news` the news corpus.",
         "",
         register_table(results, meta["registers"]),
+    ]
+    parts += [
+        "## Dev sets by paragraph length (exact match)",
+        "",
+        f"Paragraphs of up to {WINDOW_CHARS} characters after cleaning fit one window of a 256-token model; "
+        "the tagger reads a longer one window by window and keeps each label's highest score.",
+        "",
+        length_table(results, meta["lengths"]),
     ]
     if "review_split" in next(iter(results.values()))["silver_dev"]:
         parts += [
@@ -359,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.time() - t0, 1),
         "sets": {name: len(ex) for name, ex in sets.items()},
         "registers": dict(sorted(Counter(registers[e.id] for e in sets["dev_corpus"]).items())),
+        "lengths": {s: dict(sorted(Counter(length_group(e.text) for e in sets[s]).items())) for s in DEV_SETS},
         "labels": labels,
         "cleaning_version": CLEANING_VERSION,
         "python": platform.python_version(),

@@ -63,6 +63,19 @@ def test_dev_corpus_is_also_reported_by_register(bench):
     assert overall == pytest.approx(report["exact_match"])
 
 
+def test_dev_sets_are_also_reported_by_paragraph_length(bench):
+    assert bench.length_group("加" * 254) == "one window" and bench.length_group("加" * 255) == "several windows"
+    assert bench.length_group("  加强 " + "加" * 250 + "  ") == "one window"  # counted after cleaning
+    labels = bench.load_taxonomy().ids
+    dev = bench.evaluation_sets()["dev_corpus"]
+    report = bench.run_system(bench.lexicon_system(labels), {"dev_corpus": dev}, labels)["dev_corpus"]
+    groups = [bench.length_group(e.text) for e in dev]
+    by_length = report["exact_by_length"]
+    assert set(by_length) == {"one window", "several windows"}
+    overall = sum(by_length[g] * groups.count(g) for g in by_length) / len(dev)
+    assert overall == pytest.approx(report["exact_match"])
+
+
 def test_silver_dev_is_split_by_what_the_review_changed(bench):
     """A paragraph the review relabelled counts for whichever label set the
     system chose; the others count as plain exact matches."""
