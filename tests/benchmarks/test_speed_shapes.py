@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-RUN_PY = REPO / "benchmarks" / "speed" / "run.py"
-TINY = REPO / "tests" / "fixtures" / "tiny-model"
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("envtag_speed_benchmark", RUN_PY)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+SCRIPT = "benchmarks/speed/run.py"
+TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-model"
 
 
 def test_shapes_parse_and_refuse_in_one_line(bench):

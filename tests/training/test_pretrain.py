@@ -33,24 +33,22 @@ def _corpus(tmp_path):
     return path
 
 
-def test_prepare_train_resume_and_weak_stage(tmp_path):
-    cfg = PretrainConfig(
+def _tiny(tmp_path, **settings) -> PretrainConfig:
+    """A one-layer, 16-wide encoder on the tiny corpus: trains in seconds."""
+    shape = dict(vocab_min_count=1, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    return PretrainConfig(
         corpus=[str(_corpus(tmp_path))],
         output_dir=str(tmp_path / "run"),
-        vocab_min_count=1,
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
         seq_len=32,
         batch_size=4,
-        max_steps=6,
-        warmup_steps=2,
-        eval_every=3,
         heldout_fraction=0.1,
-        weak_epochs=1,
-        weak_batch_size=4,
+        **shape,
+        **settings,
     )
+
+
+def test_prepare_train_resume_and_weak_stage(tmp_path):
+    cfg = _tiny(tmp_path, max_steps=6, warmup_steps=2, eval_every=3, weak_epochs=1, weak_batch_size=4)
     data_dir = prepare(cfg, weak_labeler=lambda paras: np.ones((len(paras), 6)) * 0.5)
     meta = json.loads((data_dir / "meta.json").read_text())
     assert meta["paragraphs"] == 60 and meta["unk_rate"] == 0.0
@@ -100,21 +98,12 @@ def test_anneal_over_budget_needs_a_budget():
 
 
 def test_training_with_anneal_over_budget_keeps_the_rate_while_time_remains(tmp_path):
-    cfg = PretrainConfig(
-        corpus=[str(_corpus(tmp_path))],
-        output_dir=str(tmp_path / "run"),
-        vocab_min_count=1,
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        seq_len=32,
-        batch_size=4,
+    cfg = _tiny(
+        tmp_path,
         max_steps=6,
         warmup_steps=2,
         learning_rate=1e-3,
         eval_every=5,
-        heldout_fraction=0.1,
         time_budget_minutes=30,
         anneal_over_budget=True,
     )
@@ -128,21 +117,7 @@ def test_training_with_anneal_over_budget_keeps_the_rate_while_time_remains(tmp_
 
 
 def test_a_spent_budget_stops_and_logs_the_kept_encoders_perplexity(tmp_path):
-    cfg = PretrainConfig(
-        corpus=[str(_corpus(tmp_path))],
-        output_dir=str(tmp_path / "run"),
-        vocab_min_count=1,
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        seq_len=32,
-        batch_size=4,
-        max_steps=50,
-        eval_every=40,
-        heldout_fraction=0.1,
-        time_budget_minutes=1e-6,
-    )
+    cfg = _tiny(tmp_path, max_steps=50, eval_every=40, time_budget_minutes=1e-6)
     prepare(cfg)
     messages = []
     train(cfg, resume=False, log=messages.append)
