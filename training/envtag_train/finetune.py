@@ -208,7 +208,7 @@ def _dataset(tokenizer, texts: list[str], titles: list[str | None], targets: np.
             out["token_type_ids"] = [[0] * len(x) for x in ids]
         return out
 
-    windower = Windower(tokenizer, cfg.max_length, cfg.title_tokens)
+    windower = Windower(tokenizer, cfg.max_length, cfg.title_tokens) if cfg.train_windows else None
 
     def encode_windows(batch):
         windows = [windower(text, title) for text, title in zip(batch["text"], batch["title"], strict=True)]
